@@ -1,0 +1,48 @@
+"""The `liftlab` command line.
+
+Each subcommand lives in its own module, exposing ``add_arguments(parser)`` and
+``run(args) -> int``; modules are imported only when their subcommand runs, so
+``liftlab --help`` stays fast: keep heavy imports (dbt, duckdb, pandas) inside ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("liftlab.commands.run", "generate the default data if needed, build, and summarize"),
+    "build": ("liftlab.commands.build", "land an export and run `dbt build` over it"),
+    "sql": ("liftlab.commands.sql", "run a read-only SQL query against the warehouse"),
+    "generate": ("liftlab.generator.command", "write a synthetic export with ground truth"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="liftlab",
+        description="SQL-first analytics warehouse for barbell velocity data.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        sub_parser.set_defaults(_module=module_name)
+        _module(module_name).add_arguments(sub_parser)
+    return parser
+
+
+def _module(module_name: str):
+    return importlib.import_module(module_name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(_module(args._module).run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
