@@ -29,8 +29,8 @@ test: setup lint
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check liftlab python_models tests scripts
-	$(BIN)/ruff format --check liftlab python_models tests scripts
+	$(BIN)/ruff check liftlab python_models tests
+	$(BIN)/ruff format --check liftlab python_models tests
 	$(BIN)/sqlfluff lint models macros tests/dbt --disable-progress-bar
 
 clean:

@@ -18,10 +18,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("liftlab.commands.build", "land an export and run `dbt build` over it"),
     "sql": ("liftlab.commands.sql", "run a read-only SQL query against the warehouse"),
     "generate": ("liftlab.generator.command", "write a synthetic export with ground truth"),
+    "tune": ("liftlab.commands.tune", "sweep clustering configs, log runs, promote the best"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported to add its arguments."""
     parser = argparse.ArgumentParser(
         prog="liftlab",
         description="SQL-first analytics warehouse for barbell velocity data.",
@@ -30,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module_name, help_text) in COMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         sub_parser.set_defaults(_module=module_name)
-        _module(module_name).add_arguments(sub_parser)
+        if name == command:
+            _module(module_name).add_arguments(sub_parser)
     return parser
 
 
@@ -38,8 +41,13 @@ def _module(module_name: str):
     return importlib.import_module(module_name)
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
     return int(_module(args._module).run(args) or 0)
 

@@ -1,0 +1,66 @@
+"""Where the warehouse lives and how liftlab drives dbt over it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+PROJECT_DIR_ENV_VAR = "LIFTLAB_PROJECT_DIR"
+WAREHOUSE_ENV_VAR = "LIFTLAB_WAREHOUSE"
+DEFAULT_WAREHOUSE = "warehouse/liftlab.duckdb"
+
+
+class DbtFailed(RuntimeError):
+    """`dbt` ended with errors (failed models or tests)."""
+
+
+def project_dir() -> Path:
+    """The dbt project: $LIFTLAB_PROJECT_DIR, else the checkout this package sits in."""
+    configured = os.environ.get(PROJECT_DIR_ENV_VAR)
+    if configured:
+        return Path(configured).resolve()
+    here = Path(__file__).resolve().parent.parent
+    if (here / "dbt_project.yml").exists():
+        return here
+    cwd = Path.cwd()
+    for candidate in (cwd, *cwd.parents):
+        if (candidate / "dbt_project.yml").exists():
+            return candidate
+    raise FileNotFoundError("no dbt_project.yml found; set LIFTLAB_PROJECT_DIR")
+
+
+def warehouse_path(warehouse: str | None = None) -> Path:
+    """The DuckDB file: the argument, else $LIFTLAB_WAREHOUSE, else the project default."""
+    chosen = warehouse or os.environ.get(WAREHOUSE_ENV_VAR) or DEFAULT_WAREHOUSE
+    path = Path(chosen)
+    if not path.is_absolute():
+        path = (Path.cwd() / path) if warehouse else (project_dir() / path)
+    return path.resolve()
+
+
+def dbt_environment(warehouse: Path) -> None:
+    """Point dbt's profile at ``warehouse`` and keep dbt quiet about telemetry."""
+    os.environ[WAREHOUSE_ENV_VAR] = str(warehouse)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def run_dbt(arguments: Sequence[str], warehouse: Path, *, quiet: bool = False) -> None:
+    """Run a dbt command in-process against ``warehouse``; raise DbtFailed on failure."""
+    from dbt.cli.main import dbtRunner
+
+    dbt_environment(warehouse)
+    project = project_dir()
+    argv = [
+        *(["--quiet"] if quiet else []),
+        *arguments,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+    ]
+    result = dbtRunner().invoke(argv)
+    if not result.success:
+        detail = f": {result.exception}" if result.exception else ""
+        raise DbtFailed(f"dbt {' '.join(arguments)} failed{detail}")

@@ -1,0 +1,198 @@
+{#
+    The device array of every rep decoded by version into named, typed columns, with one
+    disposition per rep (kept / quarantined / removed / superseded / deleted) and, for kept
+    reps, whether the rep is usable as the app decides it. The layout of each version comes
+    from the openbarbell_layouts() macro only.
+#}
+
+{%- set field_names = openbarbell_field_names() %}
+
+with
+
+reps as (
+
+    select * from {{ ref('stg_openbarbell__reps') }}
+
+),
+
+documents as (
+
+    select
+        document_id,
+        document_disposition
+    from {{ ref('int_set_documents_triaged') }}
+
+),
+
+as_numbers as (
+
+    select
+        *,
+        list_transform(data_values_raw, lambda x: try_cast(trim(x) as double)) as data_values
+    from reps
+
+),
+
+versioned as (
+
+    select
+        *,
+        {{ openbarbell_version('data_values[1]') }} as device_version
+    from as_numbers
+
+),
+
+located as (
+
+    select
+        *,
+        {{ openbarbell_position('device_version', 'settings_flag_index', 1) }}
+            as settings_flag_position,
+        {{ openbarbell_position('device_version', 'settings_flag_index', 4) }}
+            as bulk_start_flag_position
+    from versioned
+
+),
+
+checked as (
+
+    select
+        *,
+        case
+            when rep_json_type is distinct from 'OBJECT' then 'rep_not_an_object'
+            when data_values_raw is null then 'data_not_an_array'
+            when len(data_values_raw) = 0 then 'empty_data_array'
+            when device_version is null then 'unknown_version_flag'
+            when len(data_values) < settings_flag_position then 'truncated_data_array'
+            when data_values[settings_flag_position] is distinct from -9999
+                then 'settings_flag_misplaced'
+        end as quarantine_reason
+    from located
+
+),
+
+decoded as (
+
+    select
+        *,
+        {%- for field in field_names %}
+        {{ openbarbell_field('data_values', 'device_version', field) }} as {{ field }}_value,
+        {%- endfor %}
+        case
+            when data_values[bulk_start_flag_position] = -9876
+                then list_position(
+                    list_slice(data_values, bulk_start_flag_position + 1, len(data_values)),
+                    -6789
+                )
+        end as bulk_end_offset
+    from checked
+
+),
+
+with_bulk as (
+
+    select
+        *,
+        case
+            when data_values[bulk_start_flag_position] = -9876
+                then list_transform(
+                    list_slice(
+                        data_values,
+                        bulk_start_flag_position + 1,
+                        coalesce(
+                            bulk_start_flag_position + bulk_end_offset - 1,
+                            len(data_values)
+                        )
+                    ),
+                    lambda x: case when isfinite(x) then floor(x)::integer end
+                )
+        end as bulk_tick_intervals_us,
+        case
+            when bulk_end_offset is not null
+                then data_values[bulk_start_flag_position + bulk_end_offset + 1]
+        end as battery_pct
+    from decoded
+
+),
+
+dispositioned as (
+
+    select
+        with_bulk.*,
+        case
+            when documents.document_disposition in ('superseded', 'deleted')
+                then documents.document_disposition
+            when with_bulk.quarantine_reason is not null then 'quarantined'
+            when with_bulk.is_removed then 'removed'
+            else 'kept'
+        end as rep_disposition
+    from with_bulk
+    inner join documents
+        on with_bulk.document_id = documents.document_id
+
+),
+
+final as (
+
+    select
+        rep_id,
+        document_id,
+        set_id,
+        lifter_id,
+        rep_index,
+        rep_disposition,
+        quarantine_reason,
+        device_version,
+        rep_number_value::integer as rep_number,
+        mean_velocity_m_s_value as mean_velocity_m_s,
+        rom_mm_value as rom_mm,
+        peak_velocity_m_s_value as peak_velocity_m_s,
+        peak_velocity_location_pct_value as peak_velocity_location_pct,
+        peak_acceleration_m_s2_value as peak_acceleration_m_s2,
+        duration_us_value / 1e6 as duration_s,
+        rest_before_rep_min_value as rest_before_rep_min,
+        device_timestamp_us_value as device_timestamp_us,
+        within_rep_wait_us_value as within_rep_wait_us,
+        slowest_allowed_tick_us_value as slowest_allowed_tick_us,
+        backlight_time_s_value as backlight_time_s,
+        minimum_rep_length_um_value as minimum_rep_length_um,
+        data_compression_flag_value = 1 as is_data_compression_on,
+        filtering_flag_value = 1 as is_filtering_on,
+        firmware_version_value as firmware_version,
+        try_cast(device_unit_number_value as integer) as device_unit_number,
+        led_colour_code_value as led_colour_code,
+        brightness_pct_value as brightness_pct,
+        low_power_brightness_pct_value as low_power_brightness_pct,
+        ticks_precision_value as ticks_precision,
+        tick_difference_precision_value as tick_difference_precision,
+        bulk_tick_intervals_us,
+        len(bulk_tick_intervals_us) as bulk_tick_count,
+        battery_pct,
+        rep_completed_at,
+        is_app_valid,
+        is_removed,
+        phone_platform,
+        app_version,
+        device_id,
+        rep_disposition = 'kept'
+        and is_app_valid is true
+        and coalesce(isfinite(mean_velocity_m_s_value), false)
+        and coalesce(isfinite(peak_velocity_m_s_value), false)
+        and mean_velocity_m_s_value between 0 and 10 - 1e-9
+        and peak_velocity_m_s_value between 0 and 10 - 1e-9 as is_usable,
+        case
+            when rep_disposition != 'kept' then null
+            when is_app_valid is not true then 'app_marked_invalid'
+            when mean_velocity_m_s_value is null or peak_velocity_m_s_value is null
+                then 'missing_velocity'
+            when not isfinite(mean_velocity_m_s_value) or not isfinite(peak_velocity_m_s_value)
+                then 'non_finite_velocity'
+            when mean_velocity_m_s_value < 0 or mean_velocity_m_s_value >= 10
+                or peak_velocity_m_s_value < 0 or peak_velocity_m_s_value >= 10
+                then 'velocity_out_of_range'
+        end as unusable_reason
+    from dispositioned
+
+)
+
+select * from final
