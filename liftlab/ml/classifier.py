@@ -1,0 +1,602 @@
+"""Models, lifter-grouped cross-validation, set labelling and the lift resolution rule.
+
+Models are named ``<estimator>_<feature set>``: the study's four estimators (KNN k=10,
+random forest, logistic regression, Gaussian naive Bayes) on the study's six features
+(``_study``) and histogram gradient boosting on the configured full feature list
+(``_full``); any estimator can be combined with either feature set through configuration.
+Every model is an sklearn Pipeline with median imputation and, where the estimator needs
+it (KNN, logistic regression), standard scaling.
+
+Evaluation: GroupKFold by ``lifter_id`` (no lifter on both sides), on labelled sets only
+(``typed_lift_status = 'matched'``), per scope (``study3``: squat, bench press, deadlift;
+``all6``: the six canonical lifts). Rep level scores each rep; set level averages the reps'
+class probabilities over the set and takes the most probable lift.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import GroupKFold
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from liftlab.ml.features import ALL_FEATURES, STUDY_FEATURES, validate_features
+
+LIFTS: tuple[str, ...] = (
+    "squat",
+    "bench_press",
+    "deadlift",
+    "overhead_press",
+    "barbell_row",
+    "power_clean",
+)
+STUDY_LIFTS: tuple[str, ...] = ("squat", "bench_press", "deadlift")
+SCOPES: dict[str, tuple[str, ...]] = {"study3": STUDY_LIFTS, "all6": LIFTS}
+LEVELS: tuple[str, ...] = ("rep", "set")
+ESTIMATORS: tuple[str, ...] = (
+    "knn",
+    "random_forest",
+    "logistic_regression",
+    "gaussian_nb",
+    "hist_gradient_boosting",
+)
+FEATURE_SETS: tuple[str, ...] = ("study", "full")
+DEFAULT_MODELS: tuple[str, ...] = (
+    "knn_study",
+    "random_forest_study",
+    "logistic_regression_study",
+    "gaussian_nb_study",
+    "hist_gradient_boosting_full",
+)
+LIFT_SOURCES: tuple[str, ...] = (
+    "typed",
+    "typed_confirmed",
+    "predicted_unlabeled",
+    "predicted_unknown_alias",
+    "predicted_relabel",
+    "unresolved",
+)
+LABELLED_STATUS = "matched"
+
+
+def valid_model_names() -> list[str]:
+    return [f"{e}_{f}" for e in ESTIMATORS for f in FEATURE_SETS]
+
+
+def parse_model_name(name: str) -> tuple[str, str]:
+    """Split ``knn_study`` into (estimator, feature set), or raise listing valid names."""
+    for fs in FEATURE_SETS:
+        suffix = f"_{fs}"
+        if name.endswith(suffix) and name[: -len(suffix)] in ESTIMATORS:
+            return name[: -len(suffix)], fs
+    raise ValueError(
+        f"unknown classifier model {name!r}. Valid models: {', '.join(valid_model_names())}"
+    )
+
+
+@dataclass
+class ClassifierConfig:
+    """Everything configurable (dbt vars of the classifier models map onto these fields)."""
+
+    features: list[str] = field(default_factory=lambda: list(ALL_FEATURES))
+    models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
+    model_choice: str = "best"  # 'best' or one of `models`
+    best_metric_scope: str = "all6"
+    cv_folds: int = 5
+    seed: int = 42
+    # Relabel a typed lift only when the model is this sure of another lift ...
+    relabel_min_probability: float = 0.90
+    # ... and gives the typed lift at most this probability.
+    relabel_max_typed_probability: float = 0.05
+    # Unlabeled / unknown sets take the prediction when its probability reaches this.
+    label_min_probability: float = 0.0
+    # Cross-validate on at most this many labelled sets (sampled by lifter); 0 = all.
+    cv_max_sets: int = 0
+    # Predict labelled sets out of fold (by a model that never saw the lifter), so that a
+    # mislabelled set cannot vouch for itself; other sets use the final model.
+    cross_fit_labelled: bool = True
+    knn_neighbors: int = 10
+    forest_trees: int = 100
+    boosting_iterations: int = 200
+
+    def __post_init__(self) -> None:
+        self.features = validate_features(self.features)
+        if isinstance(self.models, str):
+            self.models = [m.strip() for m in self.models.split(",") if m.strip()]
+        self.models = list(self.models or DEFAULT_MODELS)
+        for name in self.models:
+            parse_model_name(name)
+        if self.model_choice not in ("best", *self.models):
+            raise ValueError(
+                f"classifier model_choice {self.model_choice!r} must be 'best' or one of the "
+                f"configured models: {', '.join(self.models)}"
+            )
+        if self.best_metric_scope not in SCOPES:
+            raise ValueError(
+                f"best_metric_scope must be one of {', '.join(SCOPES)}, "
+                f"not {self.best_metric_scope!r}"
+            )
+        for name in (
+            "relabel_min_probability",
+            "relabel_max_typed_probability",
+            "label_min_probability",
+        ):
+            value = float(getattr(self, name))
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within 0..1, not {value}")
+            setattr(self, name, value)
+        self.cv_folds = int(self.cv_folds)
+        if self.cv_folds < 2:
+            raise ValueError("cv_folds must be at least 2")
+        self.seed = int(self.seed)
+        self.cv_max_sets = int(self.cv_max_sets or 0)
+
+    @classmethod
+    def from_mapping(cls, values: dict | None) -> ClassifierConfig:
+        """Build from a dict, ignoring None values (unset dbt vars) and rejecting unknown keys."""
+        values = {k: v for k, v in (values or {}).items() if v is not None}
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown classifier setting(s): {', '.join(unknown)}. "
+                f"Valid settings: {', '.join(sorted(known))}"
+            )
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def features_for(self, model_name: str) -> list[str]:
+        _, feature_set = parse_model_name(model_name)
+        return list(STUDY_FEATURES) if feature_set == "study" else list(self.features)
+
+
+def make_estimator(model_name: str, config: ClassifierConfig) -> Pipeline:
+    """An unfitted sklearn Pipeline for the named model."""
+    estimator, _ = parse_model_name(model_name)
+    seed = config.seed
+    impute = ("impute", SimpleImputer(strategy="median", keep_empty_features=True))
+    if estimator == "knn":
+        steps = [
+            impute,
+            ("scale", StandardScaler()),
+            ("model", KNeighborsClassifier(n_neighbors=config.knn_neighbors)),
+        ]
+    elif estimator == "random_forest":
+        steps = [
+            impute,
+            (
+                "model",
+                RandomForestClassifier(
+                    n_estimators=config.forest_trees,
+                    min_samples_leaf=2,
+                    n_jobs=2,
+                    random_state=seed,
+                ),
+            ),
+        ]
+    elif estimator == "logistic_regression":
+        steps = [
+            impute,
+            ("scale", StandardScaler()),
+            ("model", LogisticRegression(max_iter=2000, random_state=seed)),
+        ]
+    elif estimator == "gaussian_nb":
+        steps = [impute, ("model", GaussianNB())]
+    else:  # hist_gradient_boosting handles missing values itself
+        steps = [
+            (
+                "model",
+                HistGradientBoostingClassifier(
+                    max_iter=config.boosting_iterations,
+                    learning_rate=0.1,
+                    max_leaf_nodes=31,
+                    l2_regularization=1.0,
+                    early_stopping=False,
+                    random_state=seed,
+                ),
+            )
+        ]
+    return Pipeline(steps)
+
+
+def labelled_reps(features: pd.DataFrame, lifts: tuple[str, ...] = LIFTS) -> pd.DataFrame:
+    """Reps of sets whose typed lift matched a canonical lift in ``lifts``."""
+    mask = (features["typed_lift_status"] == LABELLED_STATUS) & features["typed_lift"].isin(lifts)
+    return features[mask].reset_index(drop=True)
+
+
+def _sample_sets(reps: pd.DataFrame, max_sets: int, seed: int) -> pd.DataFrame:
+    """Keep whole lifters (shuffled with the seed) until about ``max_sets`` sets."""
+    if not max_sets or reps["set_id"].nunique() <= max_sets:
+        return reps
+    per_lifter = reps.groupby("lifter_id")["set_id"].nunique().sort_index()
+    order = np.random.default_rng(seed).permutation(per_lifter.index.to_numpy())
+    cum = per_lifter.loc[order].cumsum()
+    keep = set(cum.index[: max(int((cum < max_sets).sum()) + 1, 2)])
+    return reps[reps["lifter_id"].isin(keep)].reset_index(drop=True)
+
+
+def _aligned_proba(model: Pipeline, x: pd.DataFrame, classes: list[str]) -> np.ndarray:
+    proba = model.predict_proba(x)
+    out = np.zeros((len(x), len(classes)))
+    index = {c: i for i, c in enumerate(classes)}
+    for j, c in enumerate(model.classes_):
+        out[:, index[c]] = proba[:, j]
+    return out
+
+
+def set_probabilities(set_ids: pd.Series, proba: np.ndarray, classes: list[str]) -> pd.DataFrame:
+    """Average rep probabilities per set (index set_id, one column per class)."""
+    frame = pd.DataFrame(proba, columns=classes)
+    frame["set_id"] = set_ids.to_numpy()
+    return frame.groupby("set_id", sort=True)[classes].mean()
+
+
+def _scores(y_true, y_pred, classes: list[str]) -> dict:
+    precision, recall, _, _ = precision_recall_fscore_support(
+        y_true, y_pred, labels=classes, zero_division=0
+    )
+    row = {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=classes, average="macro")),
+    }
+    for lift in LIFTS:
+        if lift in classes:
+            i = classes.index(lift)
+            row[f"precision_{lift}"] = float(precision[i])
+            row[f"recall_{lift}"] = float(recall[i])
+        else:
+            row[f"precision_{lift}"] = None
+            row[f"recall_{lift}"] = None
+    return row
+
+
+def cross_validate(
+    features: pd.DataFrame,
+    model_name: str,
+    scope: str,
+    config: ClassifierConfig,
+    sample: bool = True,
+) -> tuple[list[dict], list[dict], pd.DataFrame | None]:
+    """Lifter-grouped CV of one model on one scope.
+
+    Returns (metrics rows, confusion rows, out-of-fold set probabilities: index set_id, one
+    column per class, each set predicted by a model that never saw its lifter).
+    """
+    reps = labelled_reps(features, SCOPES[scope])
+    if sample:
+        reps = _sample_sets(reps, config.cv_max_sets, config.seed)
+    classes = [lift for lift in SCOPES[scope] if lift in set(reps["typed_lift"])]
+    n_groups = reps["lifter_id"].nunique()
+    if len(classes) < 2 or n_groups < 2:
+        return [], [], None
+    columns = config.features_for(model_name)
+    splitter = GroupKFold(n_splits=min(config.cv_folds, n_groups))
+    x_all = reps[columns]
+    y_all = reps["typed_lift"].to_numpy()
+    groups = reps["lifter_id"].to_numpy()
+    rep_true, rep_pred, set_true, set_pred, oof = [], [], [], [], []
+    fold_scores = {"rep": [], "set": []}
+    started = time.perf_counter()
+    for train, test in splitter.split(x_all, y_all, groups):
+        model = clone(make_estimator(model_name, config))
+        model.fit(x_all.iloc[train], y_all[train])
+        proba = _aligned_proba(model, x_all.iloc[test], classes)
+        pred = np.asarray(classes)[proba.argmax(axis=1)]
+        test_reps = reps.iloc[test]
+        by_set = set_probabilities(test_reps["set_id"], proba, classes)
+        truth = test_reps.groupby("set_id", sort=True)["typed_lift"].first().loc[by_set.index]
+        spred = np.asarray(classes)[by_set.to_numpy().argmax(axis=1)]
+        oof.append(by_set)
+        rep_true.append(y_all[test])
+        rep_pred.append(pred)
+        set_true.append(truth.to_numpy())
+        set_pred.append(spred)
+        for level, yt, yp in (("rep", y_all[test], pred), ("set", truth.to_numpy(), spred)):
+            fold_scores[level].append(
+                (
+                    accuracy_score(yt, yp),
+                    f1_score(yt, yp, labels=classes, average="macro", zero_division=0),
+                )
+            )
+    seconds = time.perf_counter() - started
+    estimator, feature_set = parse_model_name(model_name)
+    metrics, confusion = [], []
+    for level, yt, yp in (
+        ("rep", np.concatenate(rep_true), np.concatenate(rep_pred)),
+        ("set", np.concatenate(set_true), np.concatenate(set_pred)),
+    ):
+        folds = np.asarray(fold_scores[level])
+        row = {
+            "model": model_name,
+            "estimator": estimator,
+            "feature_set": feature_set,
+            "level": level,
+            "lifts": scope,
+            **_scores(yt, yp, classes),
+            "accuracy_fold_std": float(folds[:, 0].std()),
+            "macro_f1_fold_std": float(folds[:, 1].std()),
+            "n_folds": len(folds),
+            "n": len(yt),
+            "n_lifters": int(n_groups),
+            "cv_seconds": round(seconds, 3),
+        }
+        metrics.append(row)
+        counts = pd.crosstab(pd.Series(yt, name="t"), pd.Series(yp, name="p"))
+        for true_lift in classes:
+            for predicted_lift in classes:
+                n = 0
+                if true_lift in counts.index and predicted_lift in counts.columns:
+                    n = int(counts.loc[true_lift, predicted_lift])
+                confusion.append(
+                    {
+                        "model": model_name,
+                        "level": level,
+                        "lifts": scope,
+                        "true_lift": true_lift,
+                        "predicted_lift": predicted_lift,
+                        "n": n,
+                    }
+                )
+    return metrics, confusion, pd.concat(oof).sort_index()
+
+
+def choose_model(metrics: pd.DataFrame, config: ClassifierConfig) -> str:
+    """The configured model, or the best set-level macro F1 on the configured scope."""
+    if config.model_choice != "best":
+        return config.model_choice
+    if metrics.empty:
+        return config.models[-1]
+    rows = metrics[(metrics["level"] == "set") & (metrics["lifts"] == config.best_metric_scope)]
+    if rows.empty:
+        rows = metrics[metrics["level"] == "set"]
+    order = {m: i for i, m in enumerate(config.models)}
+    rows = rows.assign(_order=rows["model"].map(order))
+    rows = rows.sort_values(["macro_f1", "accuracy", "_order"], ascending=[False, False, True])
+    return str(rows["model"].iloc[0])
+
+
+@dataclass
+class TrainingResult:
+    model: Pipeline
+    model_name: str
+    feature_columns: list[str]
+    classes: list[str]
+    metrics: pd.DataFrame
+    confusion: pd.DataFrame
+    config: ClassifierConfig
+    n_training_reps: int
+    n_training_sets: int
+    fit_seconds: float
+    # Out-of-fold set probabilities of the chosen model for the labelled sets (see label_sets).
+    cross_fitted: pd.DataFrame | None = None
+
+
+def metrics_frame(rows: list[dict]) -> pd.DataFrame:
+    columns = [
+        "model",
+        "estimator",
+        "feature_set",
+        "level",
+        "lifts",
+        "accuracy",
+        "macro_f1",
+        *[f"{k}_{lift}" for lift in LIFTS for k in ("precision", "recall")],
+        "accuracy_fold_std",
+        "macro_f1_fold_std",
+        "n_folds",
+        "n",
+        "n_lifters",
+        "cv_seconds",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    for c in columns[5:-4]:
+        frame[c] = frame[c].astype(float)
+    return frame
+
+
+def confusion_frame(rows: list[dict]) -> pd.DataFrame:
+    columns = ["model", "level", "lifts", "true_lift", "predicted_lift", "n"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def train_and_evaluate(
+    features: pd.DataFrame,
+    config: ClassifierConfig | None = None,
+    scopes: tuple[str, ...] = ("study3", "all6"),
+    evaluate: bool = True,
+) -> TrainingResult:
+    """Cross-validate every configured model per scope, choose one, fit it on all labelled reps.
+
+    The final model is trained on every labelled rep of the six lifts, so it can label any
+    set. Raises ValueError when fewer than two lifts are labelled.
+    """
+    config = config or ClassifierConfig()
+    metric_rows: list[dict] = []
+    confusion_rows: list[dict] = []
+    oof: dict[tuple[str, str], pd.DataFrame | None] = {}
+    if evaluate:
+        for scope in scopes:
+            for name in config.models:
+                m, c, o = cross_validate(features, name, scope, config)
+                metric_rows += m
+                confusion_rows += c
+                oof[name, scope] = o
+    metrics = metrics_frame(metric_rows)
+    confusion = confusion_frame(confusion_rows)
+    chosen = choose_model(metrics, config)
+    cross_fitted = None
+    if config.cross_fit_labelled:
+        if oof.get((chosen, "all6")) is not None and not config.cv_max_sets:
+            cross_fitted = oof[chosen, "all6"]
+        else:
+            cross_fitted = cross_validate(features, chosen, "all6", config, sample=False)[2]
+    train = labelled_reps(features, LIFTS)
+    classes = sorted(set(train["typed_lift"]), key=LIFTS.index)
+    if len(classes) < 2:
+        raise ValueError(
+            f"need labelled sets of at least two lifts to train the classifier; found {classes}"
+        )
+    columns = config.features_for(chosen)
+    started = time.perf_counter()
+    model = make_estimator(chosen, config)
+    model.fit(train[columns], train["typed_lift"].to_numpy())
+    fit_seconds = time.perf_counter() - started
+    return TrainingResult(
+        model=model,
+        model_name=chosen,
+        feature_columns=columns,
+        classes=[str(c) for c in model.classes_],
+        metrics=metrics,
+        confusion=confusion,
+        config=config,
+        n_training_reps=len(train),
+        n_training_sets=int(train["set_id"].nunique()),
+        fit_seconds=fit_seconds,
+        cross_fitted=cross_fitted,
+    )
+
+
+def summarise_set_probabilities(by_set: pd.DataFrame) -> pd.DataFrame:
+    """From set probabilities (index set_id, one column per class) to set_id, predicted_lift,
+    probability, runner_up_lift, margin and one ``proba_<lift>`` column per class."""
+    classes = [str(c) for c in by_set.columns]
+    values = by_set.to_numpy(dtype=float)
+    if len(values) == 0:
+        cols = ["set_id", "predicted_lift", "probability", "runner_up_lift", "margin"]
+        return pd.DataFrame(columns=cols + [f"proba_{c}" for c in classes])
+    order = np.argsort(-values, axis=1, kind="stable")
+    rows = np.arange(len(values))
+    top = values[rows, order[:, 0]]
+    multi = values.shape[1] > 1
+    second = values[rows, order[:, 1]] if multi else np.zeros(len(values))
+    out = pd.DataFrame(
+        {
+            "set_id": by_set.index.to_numpy(),
+            "predicted_lift": np.asarray(classes)[order[:, 0]],
+            "probability": top,
+            "runner_up_lift": np.asarray(classes)[order[:, 1]] if multi else None,
+            "margin": top - second,
+        }
+    )
+    for i, c in enumerate(classes):
+        out[f"proba_{c}"] = values[:, i]
+    return out
+
+
+def predict_set_probabilities(
+    model: Pipeline, feature_columns: list[str], features: pd.DataFrame
+) -> pd.DataFrame:
+    """Averaged rep probabilities per set (index set_id, one column per model class)."""
+    classes = [str(c) for c in model.classes_]
+    if features.empty:
+        return pd.DataFrame(columns=classes, index=pd.Index([], name="set_id"), dtype=float)
+    missing = [c for c in feature_columns if c not in features]
+    if missing:
+        raise ValueError(f"feature columns missing from the input: {', '.join(missing)}")
+    proba = _aligned_proba(model, features[feature_columns], classes)
+    return set_probabilities(features["set_id"], proba, classes)
+
+
+def predict_sets(
+    model: Pipeline, feature_columns: list[str], features: pd.DataFrame
+) -> pd.DataFrame:
+    """Set-level predictions of ``model`` (see :func:`summarise_set_probabilities`)."""
+    return summarise_set_probabilities(predict_set_probabilities(model, feature_columns, features))
+
+
+def label_sets(
+    sets: pd.DataFrame,
+    features: pd.DataFrame,
+    model: Pipeline,
+    feature_columns: list[str],
+    config: ClassifierConfig | None = None,
+    cross_fitted: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every set of ``sets`` with its prediction (null when it has no usable rep) and the
+    resolved ``lift`` / ``lift_source``.
+
+    ``cross_fitted`` (TrainingResult.cross_fitted) gives out-of-fold probabilities for the
+    labelled sets; those sets take them instead of the final model's in-sample ones
+    (``prediction_origin`` 'cross_fitted' vs 'final_model').
+    """
+    config = config or ClassifierConfig()
+    base = sets[["set_id", "typed_lift", "typed_lift_status"]].drop_duplicates("set_id")
+    by_set = predict_set_probabilities(model, feature_columns, features)
+    origin = pd.Series("final_model", index=by_set.index, dtype=object)
+    if cross_fitted is not None and len(cross_fitted):
+        cf = cross_fitted.reindex(columns=by_set.columns, fill_value=0.0)
+        cf = cf[cf.index.isin(by_set.index)]
+        by_set.loc[cf.index] = cf.to_numpy()
+        origin.loc[cf.index] = "cross_fitted"
+    predictions = summarise_set_probabilities(by_set)
+    predictions["prediction_origin"] = origin.loc[predictions["set_id"]].to_numpy()
+    merged = base.merge(predictions, on="set_id", how="left")
+    typed_p = np.full(len(merged), np.nan)
+    for c in model.classes_:
+        col = f"proba_{c}"
+        hit = (merged["typed_lift"] == c).to_numpy()
+        typed_p[hit] = merged.loc[hit, col].to_numpy(dtype=float)
+    has_pred = merged["predicted_lift"].notna().to_numpy()
+    typed_known = merged["typed_lift"].notna().to_numpy()
+    # A typed lift the model never saw gets probability 0 from it.
+    typed_p[has_pred & typed_known & np.isnan(typed_p)] = 0.0
+    merged["typed_lift_probability"] = typed_p
+    merged = merged.drop(columns=[c for c in merged if c.startswith("proba_")])
+    resolved = resolve_lift(merged, config)
+    merged["lift"] = resolved["lift"].to_numpy()
+    merged["lift_source"] = resolved["lift_source"].to_numpy()
+    return merged.sort_values("set_id", kind="stable").reset_index(drop=True)
+
+
+def resolve_lift(frame: pd.DataFrame, config: ClassifierConfig | None = None) -> pd.DataFrame:
+    """The resolution rule for ``fct_sets.lift`` / ``lift_source``.
+
+    Needs columns typed_lift, typed_lift_status, predicted_lift, probability and
+    typed_lift_probability. For a labelled (matched) set the typed lift stays unless the model
+    predicts another lift with probability >= relabel_min_probability while giving the typed
+    lift <= relabel_max_typed_probability ('predicted_relabel'); it is 'typed_confirmed' when
+    the model agrees, 'typed' otherwise (model unsure, or no usable rep). An unlabeled /
+    unknown-alias set takes the prediction when its probability reaches
+    label_min_probability; otherwise it stays 'unresolved' with a null lift.
+    """
+    config = config or ClassifierConfig()
+    status = frame["typed_lift_status"].to_numpy()
+    typed = frame["typed_lift"].to_numpy(dtype=object)
+    pred = frame["predicted_lift"].to_numpy(dtype=object)
+    prob = pd.to_numeric(frame["probability"], errors="coerce").to_numpy(dtype=float)
+    typed_p = pd.to_numeric(frame["typed_lift_probability"], errors="coerce").to_numpy(dtype=float)
+    has_pred = pd.notna(frame["predicted_lift"]).to_numpy()
+    lift = np.empty(len(frame), dtype=object)
+    source = np.empty(len(frame), dtype=object)
+    for i in range(len(frame)):
+        if status[i] == LABELLED_STATUS and pd.notna(typed[i]):
+            if has_pred[i] and pred[i] == typed[i]:
+                lift[i], source[i] = typed[i], "typed_confirmed"
+            elif (
+                has_pred[i]
+                and prob[i] >= config.relabel_min_probability
+                and (np.isnan(typed_p[i]) or typed_p[i] <= config.relabel_max_typed_probability)
+            ):
+                lift[i], source[i] = pred[i], "predicted_relabel"
+            else:
+                lift[i], source[i] = typed[i], "typed"
+        elif has_pred[i] and prob[i] >= config.label_min_probability:
+            kind = "unknown_alias" if status[i] == "unknown_alias" else "unlabeled"
+            lift[i], source[i] = pred[i], f"predicted_{kind}"
+        else:
+            lift[i], source[i] = None, "unresolved"
+    return pd.DataFrame({"lift": lift, "lift_source": source}, index=frame.index)
