@@ -1,0 +1,274 @@
+"""`liftlab tune`: sweep clustering configurations, log every run, promote the best.
+
+``liftlab tune --grid FILE`` reads a YAML sweep (see ``config/clustering_grid.example.yml``)::
+
+    base: default                 # named experiment the grid starts from (optional)
+    experiments: [default, study] # named experiments run as they are (optional)
+    grid:                         # cartesian product of values (optional)
+      linkage: [ward, average]
+      cut: [{method: fraction, value: 0.55}, {method: n_clusters, value: 4}]
+
+Each configuration is clustered on ``fct_sets`` of the warehouse and appended to the
+``cluster_runs`` table (one row per lift); a ranked table is printed. With a ground-truth
+file (``--truth`` or ``$LIFTLAB_GROUND_TRUTH``: the generator's ``*.truth_lifters.parquet``)
+runs are ranked by adjusted Rand index, otherwise by silhouette.
+
+``liftlab tune --best [--run-id ID]`` promotes the best (or the given) logged run: its
+configuration is written to the promoted-config file (``--promoted-file``, default
+``warehouse/clustering_promoted.yml`` or ``$LIFTLAB_CLUSTERING_PROMOTED``), which the dbt
+clustering models read when no experiment is named, and the promotion is recorded in the
+``cluster_promotions`` table. Rebuild with
+``dbt build --select path:python_models/clustering`` to refresh the marts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+from typing import Any
+
+DEFAULT_WAREHOUSE = "warehouse/liftlab.duckdb"
+DEFAULT_PROMOTED = "warehouse/clustering_promoted.yml"
+RANK_METRICS = (
+    "ari",
+    "silhouette",
+    "stability",
+    "cophenetic_correlation",
+    "calinski_harabasz",
+    "davies_bouldin",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--grid", metavar="FILE", help="YAML sweep to run and log")
+    mode.add_argument("--best", action="store_true", help="promote the best logged run")
+    parser.add_argument("--run-id", help="with --best: promote this run instead")
+    parser.add_argument(
+        "--rank-by",
+        choices=RANK_METRICS,
+        help="metric to rank by (default: ari when known, else silhouette)",
+    )
+    parser.add_argument(
+        "--warehouse",
+        default=os.environ.get("LIFTLAB_WAREHOUSE", DEFAULT_WAREHOUSE),
+        help="DuckDB warehouse file (default: $LIFTLAB_WAREHOUSE or %(default)s)",
+    )
+    parser.add_argument(
+        "--truth",
+        default=os.environ.get("LIFTLAB_GROUND_TRUTH"),
+        help="ground-truth lifters parquet (user_id, archetype) for ARI",
+    )
+    parser.add_argument(
+        "--experiments",
+        default="config/clustering_experiments.yml",
+        help="named experiments file (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--promoted-file",
+        default=os.environ.get("LIFTLAB_CLUSTERING_PROMOTED", DEFAULT_PROMOTED),
+        help="where --best writes the promoted configuration (default: %(default)s)",
+    )
+    parser.add_argument("--top", type=int, default=20, help="rows of the ranked table")
+
+
+def expand_grid(spec: dict[str, Any], experiments: dict[str, dict[str, Any]]) -> list[dict]:
+    """The list of (unvalidated) configurations described by a grid file."""
+    from liftlab.clustering.config import ConfigError
+
+    unknown = sorted(set(spec) - {"base", "experiments", "grid"})
+    if unknown:
+        raise ConfigError(f"grid file: unknown key(s) {unknown}; valid: base, experiments, grid")
+
+    def named(name: str) -> dict[str, Any]:
+        if name not in experiments and name != "default":
+            valid = ", ".join(sorted(experiments))
+            raise ConfigError(f"experiment {name!r} not found; valid experiments: {valid}")
+        cfg = {k: v for k, v in experiments.get(name, {}).items() if k != "description"}
+        cfg["name"] = name
+        return cfg
+
+    configs = [named(n) for n in spec.get("experiments") or []]
+    grid = spec.get("grid") or {}
+    if grid:
+        base = named(spec.get("base") or "default")
+        keys = sorted(grid)
+        values = [v if isinstance(v, list) else [v] for v in (grid[k] for k in keys)]
+        for combo in itertools.product(*values):
+            cfg = dict(base)
+            cfg.update(dict(zip(keys, combo, strict=True)))
+            # name runs by the values that vary across the grid
+            varying = [k for k, v in zip(keys, values, strict=True) if len(v) > 1] or keys
+            label = ",".join(f"{k}={_short(cfg[k])}" for k in varying)
+            cfg["name"] = f"{base['name']}[{label}]"
+            configs.append(cfg)
+    if not configs:
+        raise ConfigError("grid file has neither `experiments` nor `grid` entries")
+    return configs
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"method", "value"}:
+        return f"{value['method']}:{value['value']}"
+    if isinstance(value, list):
+        return "+".join(map(str, value))
+    return str(value)
+
+
+def append_runs(con, runs) -> None:
+    """Append rows to ``cluster_runs`` (created on first use with the dbt model's columns)."""
+    con.register("_new_runs", runs)
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'main' and table_name = 'cluster_runs'"
+    ).fetchall()[0][0]
+    if exists:
+        con.execute("insert into main.cluster_runs by name select * from _new_runs")
+    else:
+        con.execute("create table main.cluster_runs as select * from _new_runs")
+    con.unregister("_new_runs")
+
+
+def ranked_runs(con, run_ids: list[str] | None, rank_by: str | None):
+    """One row per run: metrics averaged over its lifts, best first."""
+    import pandas as pd
+
+    runs = con.execute("select * from main.cluster_runs").df()
+    if run_ids is not None:
+        runs = runs[runs["run_id"].isin(run_ids)]
+    if runs.empty:
+        return runs, rank_by or "silhouette"
+    metrics = [m for m in RANK_METRICS if m in runs]
+    summary = runs.groupby("run_id", sort=False).agg(
+        run_at=("run_at", "max"),
+        experiment=("experiment", "first"),
+        config_json=("config_json", "first"),
+        lifts=("lift", "count"),
+        n_clusters=("n_clusters", lambda s: "/".join(map(str, s))),
+        **{m: (m, "mean") for m in metrics},
+    )
+    if rank_by is None:
+        rank_by = "ari" if summary["ari"].notna().any() else "silhouette"
+    ascending = rank_by == "davies_bouldin"
+    summary = summary.sort_values(
+        [rank_by, "run_at"], ascending=[ascending, False], na_position="last"
+    )
+    summary.insert(0, "rank", range(1, len(summary) + 1))
+    return pd.DataFrame(summary).reset_index(), rank_by
+
+
+def _print_table(summary, rank_by: str, top: int) -> None:
+    cols = ["rank", "run_id", "experiment", "n_clusters", *RANK_METRICS]
+    shown = summary[[c for c in cols if c in summary]].head(top).copy()
+    shown["experiment"] = shown["experiment"].str.slice(0, 80)
+    print(f"ranked by {rank_by} (mean over lifts; davies_bouldin: lower is better)")
+    import pandas as pd
+
+    with pd.option_context("display.max_columns", None, "display.width", None):
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def run_grid(args) -> int:
+    import duckdb
+    import yaml
+    from tqdm import tqdm
+
+    from liftlab.clustering import pipeline
+    from liftlab.clustering.config import load_experiments, validate_config
+    from liftlab.clustering.features import source_columns
+
+    with open(args.grid, encoding="utf-8") as fh:
+        spec = yaml.safe_load(fh) or {}
+    experiments = load_experiments(args.experiments)
+    configs = [validate_config(c) for c in expand_grid(spec, experiments)]
+    truth = pipeline.load_truth(args.truth) if args.truth else None
+    columns: list[str] = []
+    for cfg in configs:
+        columns += [c for c in source_columns(cfg) if c not in columns]
+    # column names come from the allow-list in liftlab.clustering.config, never from input
+    select = ", ".join(f'"{c}"' for c in columns)
+    con = duckdb.connect(args.warehouse)
+    try:
+        sets = con.execute(f"select {select} from main.fct_sets").df()
+        fingerprint = pipeline.data_fingerprint(sets)
+        run_ids = []
+        for cfg in tqdm(configs, desc="clustering runs", unit="run", file=sys.stderr):
+            _feats, fits = pipeline.cached_fit(sets, cfg)
+            runs = pipeline.evaluate(
+                fits, cfg, truth=truth, source="tune", data_fingerprint=fingerprint
+            )
+            append_runs(con, runs)
+            run_ids.append(runs["run_id"].iloc[0])
+        summary, rank_by = ranked_runs(con, run_ids, args.rank_by)
+    finally:
+        con.close()
+    _print_table(summary, rank_by, args.top)
+    print(f"\n{len(run_ids)} runs appended to cluster_runs in {args.warehouse}")
+    return 0
+
+
+def run_best(args) -> int:
+    import json
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    import duckdb
+    import pandas as pd
+    import yaml
+
+    con = duckdb.connect(args.warehouse)
+    try:
+        summary, rank_by = ranked_runs(con, None, args.rank_by)
+        if summary.empty:
+            print("no runs in cluster_runs: run `liftlab tune --grid FILE` first", file=sys.stderr)
+            return 1
+        if args.run_id:
+            chosen = summary[summary["run_id"] == args.run_id]
+            if chosen.empty:
+                print(f"run {args.run_id!r} not found in cluster_runs", file=sys.stderr)
+                return 1
+        else:
+            chosen = summary.head(1)
+        row = chosen.iloc[0]
+        config = json.loads(row["config_json"])
+        promoted_at = datetime.now(UTC).replace(tzinfo=None)
+        score = None if pd.isna(row[rank_by]) else float(row[rank_by])
+        doc = {
+            "run_id": str(row["run_id"]),
+            "promoted_at": promoted_at.isoformat(timespec="seconds"),
+            "rank_by": rank_by,
+            "score": score,
+            "config": config,
+        }
+        path = Path(args.promoted_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            "# written by `liftlab tune --best`; read by the dbt clustering models\n"
+            + yaml.safe_dump(doc, sort_keys=False),
+            encoding="utf-8",
+        )
+        con.execute(
+            "create table if not exists main.cluster_promotions (run_id varchar, "
+            "promoted_at timestamp, rank_by varchar, score double, config_json varchar)"
+        )
+        con.execute(
+            "insert into main.cluster_promotions values (?, ?, ?, ?, ?)",
+            [doc["run_id"], promoted_at, rank_by, score, row["config_json"]],
+        )
+    finally:
+        con.close()
+    print(f"promoted run {doc['run_id']} ({row['experiment']}; {rank_by}={score}) -> {path}")
+    print("rebuild the clustering models: dbt build --select path:python_models/clustering")
+    return 0
+
+
+def run(args) -> int:
+    from liftlab.clustering.config import ConfigError
+
+    try:
+        return run_grid(args) if args.grid else run_best(args)
+    except ConfigError as exc:
+        print(f"liftlab tune: {exc}", file=sys.stderr)
+        return 2
