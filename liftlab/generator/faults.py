@@ -1,0 +1,192 @@
+"""Fault profiles, the fault vocabulary and the exercise-label variants.
+
+Each set line carries at most one set-level fault (``fault`` in the ground truth); each rep
+at most one rep-level fault (``rep_faults``). The vocabulary is the warehouse's contract:
+
+set level: unlabeled, alias, typo, unknown_name, mislabeled, weight_empty, weight_null,
+wrong_unit_label, garbage_rpe, deleted_set, revision (the later line of a re-upload; its
+earlier line is ``superseded``), malformed_json.
+rep level: infinite_velocity, absurd_velocity, removed_rep, invalid_rep, truncated_array.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from liftlab.generator.physics import LIFTS
+
+LABEL_FAULTS: tuple[str, ...] = ("unlabeled", "alias", "typo", "unknown_name", "mislabeled")
+VALUE_FAULTS: tuple[str, ...] = (
+    "weight_empty",
+    "weight_null",
+    "wrong_unit_label",
+    "garbage_rpe",
+    "deleted_set",
+)
+DRAWN_SET_FAULTS: tuple[str, ...] = LABEL_FAULTS + VALUE_FAULTS
+SET_FAULTS: tuple[str, ...] = (*DRAWN_SET_FAULTS, "revision", "superseded", "malformed_json")
+REP_FAULTS: tuple[str, ...] = (
+    "infinite_velocity",
+    "absurd_velocity",
+    "removed_rep",
+    "invalid_rep",
+    "truncated_array",
+)
+
+# Rates: set faults per base set (mutually exclusive), revision per emitted line,
+# malformed_json per line, rep faults per rep (mutually exclusive).
+PROFILES: dict[str, dict[str, float]] = {
+    "none": dict.fromkeys((*DRAWN_SET_FAULTS, "revision", "malformed_json", *REP_FAULTS), 0.0),
+    "realistic": {
+        "unlabeled": 0.30,
+        "alias": 0.09,
+        "typo": 0.06,
+        "unknown_name": 0.02,
+        "mislabeled": 0.02,
+        "weight_empty": 0.008,
+        "weight_null": 0.008,
+        "wrong_unit_label": 0.01,
+        "garbage_rpe": 0.008,
+        "deleted_set": 0.02,
+        "revision": 0.012,
+        "malformed_json": 0.0005,
+        "infinite_velocity": 0.004,
+        "absurd_velocity": 0.002,
+        "removed_rep": 0.02,
+        "invalid_rep": 0.015,
+        "truncated_array": 0.003,
+    },
+    "heavy": {
+        "unlabeled": 0.35,
+        "alias": 0.15,
+        "typo": 0.12,
+        "unknown_name": 0.05,
+        "mislabeled": 0.05,
+        "weight_empty": 0.03,
+        "weight_null": 0.03,
+        "wrong_unit_label": 0.03,
+        "garbage_rpe": 0.03,
+        "deleted_set": 0.05,
+        "revision": 0.04,
+        "malformed_json": 0.005,
+        "infinite_velocity": 0.02,
+        "absurd_velocity": 0.01,
+        "removed_rep": 0.05,
+        "invalid_rep": 0.04,
+        "truncated_array": 0.02,
+    },
+}
+
+# The app's label for a clean set: the lift's name as newer apps store it (lower case).
+CLEAN_LABEL: dict[str, str] = {
+    "squat": "squat",
+    "bench_press": "bench press",
+    "deadlift": "deadlift",
+    "overhead_press": "overhead press",
+    "barbell_row": "barbell row",
+    "power_clean": "power clean",
+}
+ALIASES: dict[str, tuple[str, ...]] = {
+    "squat": ("Squat", " squat ", "Back Squat", "SQUAT", "back squat"),
+    "bench_press": ("bp", "Bench", "comp bench", "BENCH PRESS", "Bench Press", "bench"),
+    "deadlift": ("sumo deadlift", "DL", "Deadlift", "conventional deadlift", "dead lift"),
+    "overhead_press": ("ohp", "military press", "OHP", "Overhead Press", "shoulder press"),
+    "barbell_row": ("bent over row", "Barbell Row", "BB row", "barbell rows", "pendlay row"),
+    "power_clean": ("Power Clean", "clean", "POWER CLEAN", " power clean"),
+}
+UNKNOWN_NAMES: tuple[str, ...] = (
+    "\U0001f3cb\ufe0f",
+    "asdf",
+    "leg day",
+    "test",
+    "???",
+    "\U0001f4aa",
+    "new exercise",
+    "x",
+    "heavy day",
+    "1",
+)
+GARBAGE_RPE: tuple[str, ...] = ('"1575.0"', "-3", '"abc"', '"99"', "45.5", '"-1.0"')
+
+
+def profile_rates(name: str) -> dict[str, float]:
+    """The rates of a named profile (KeyError names the valid profiles)."""
+    if name not in PROFILES:
+        raise KeyError(f"unknown fault profile {name!r}; choose one of {sorted(PROFILES)}")
+    return PROFILES[name]
+
+
+def one_edit_typos(word: str) -> list[str]:
+    """Adjacent swaps, dropped and doubled letters of ``word`` (letters only), deduplicated."""
+    out: list[str] = []
+    for i, ch in enumerate(word):
+        if not ch.isalpha():
+            continue
+        out.append(word[:i] + word[i + 1 :])
+        out.append(word[:i] + ch + word[i:])
+        if i + 1 < len(word) and word[i + 1].isalpha() and word[i + 1] != ch:
+            out.append(word[:i] + word[i + 1] + ch + word[i + 2 :])
+    return list(dict.fromkeys(out))
+
+
+@cache
+def typo_table(lift: str) -> tuple[str, ...]:
+    """All one-edit typos of a lift's clean label that are not another known label."""
+    known = {label.strip().lower() for names in ALIASES.values() for label in names}
+    known |= set(CLEAN_LABEL.values())
+    return tuple(t for t in one_edit_typos(CLEAN_LABEL[lift]) if t.strip().lower() not in known)
+
+
+def pick(rng: np.random.Generator, options: tuple[str, ...], n: int) -> list[str]:
+    """``n`` draws from ``options`` (deterministic given the generator)."""
+    return [options[i] for i in rng.integers(0, len(options), n).tolist()]
+
+
+def draw_set_faults(rng: np.random.Generator, rates: dict[str, float], n: int) -> np.ndarray:
+    """Per base set: index into DRAWN_SET_FAULTS, or -1 when clean."""
+    p = np.array([rates[name] for name in DRAWN_SET_FAULTS])
+    cum = np.cumsum(p)
+    code = np.searchsorted(cum, rng.random(n), side="right")
+    return np.where(code >= len(DRAWN_SET_FAULTS), -1, code)
+
+
+def draw_rep_faults(rng: np.random.Generator, rates: dict[str, float], n: int) -> np.ndarray:
+    """Per rep: index into REP_FAULTS, or -1 when clean."""
+    cum = np.cumsum([rates[name] for name in REP_FAULTS])
+    code = np.searchsorted(cum, rng.random(n), side="right")
+    return np.where(code >= len(REP_FAULTS), -1, code)
+
+
+def exercise_labels(
+    rng: np.random.Generator, lift: np.ndarray, fault: np.ndarray
+) -> tuple[list[str | None], list[str | None]]:
+    """Typed exercise per set (None = JSON null) and a fault detail, given label faults."""
+    n = lift.size
+    labels: list[str | None] = [CLEAN_LABEL[LIFTS[i]] for i in lift.tolist()]
+    detail: list[str | None] = [None] * n
+    codes = fault.tolist()
+    u = rng.random(n).tolist()
+    k = rng.integers(0, 1 << 30, n).tolist()
+    for i, code in enumerate(codes):
+        if code < 0 or code >= len(LABEL_FAULTS):
+            continue
+        name = LABEL_FAULTS[code]
+        true = LIFTS[lift[i]]
+        if name == "unlabeled":
+            labels[i] = None if u[i] < 0.5 else ""
+            detail[i] = "null" if labels[i] is None else "empty string"
+        elif name == "alias":
+            labels[i] = ALIASES[true][k[i] % len(ALIASES[true])]
+        elif name == "typo":
+            table = typo_table(true)
+            labels[i] = table[k[i] % len(table)]
+        elif name == "unknown_name":
+            labels[i] = UNKNOWN_NAMES[k[i] % len(UNKNOWN_NAMES)]
+        else:  # mislabeled
+            other = [x for x in LIFTS if x != true]
+            wrong = other[k[i] % len(other)]
+            labels[i] = CLEAN_LABEL[wrong]
+            detail[i] = f"typed {wrong}"
+    return labels, detail

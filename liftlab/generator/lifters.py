@@ -1,0 +1,233 @@
+"""Lifter population: archetypes (the clustering ground truth), strength, body size, devices.
+
+Archetypes differ in how they lift, not only in how strong they are: training zone
+(%1RM), rep ranges, intent (velocity), technique (peak location, depth), lift mix and RPE
+habits. Body size and strength vary within every archetype.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from liftlab.generator.physics import LIFTS, SHAPES, lift_array
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """Training style of one kind of lifter."""
+
+    name: str
+    share: float
+    squat_bw: float  # squat 1RM in body masses (mean)
+    zone: tuple[float, float]  # working %1RM mean, sd
+    work_reps: tuple[float, ...]  # probabilities of 1..10 reps on a working set
+    warmups: tuple[float, ...]  # probabilities of 0.. warm-up sets per lift
+    work_sets: tuple[int, int]  # working sets per lift, inclusive range
+    speed: float  # velocity multiplier (intent / tempo)
+    speed_sd: float  # lifter-level sd of the speed multiplier
+    set_noise: float  # set-level velocity sd (consistency)
+    loc_shift: float  # peak location shift, % of ROM
+    rom_factor: float  # depth / full range habit
+    lift_mix: tuple[float, ...]  # preference over LIFTS
+    rpe_rate: float  # probability an RPE is entered
+    belt_rate: float
+    band_rate: float
+
+
+ARCHETYPES: tuple[Archetype, ...] = (
+    Archetype(
+        "powerlifter",
+        0.30,
+        2.05,
+        (0.86, 0.04),
+        (0.78, 0.13, 0.06, 0.02, 0.01),
+        (0.05, 0.25, 0.40, 0.30),
+        (2, 4),
+        0.97,
+        0.04,
+        0.03,
+        -3.0,
+        0.95,
+        (0.36, 0.32, 0.26, 0.03, 0.02, 0.01),
+        0.65,
+        0.60,
+        0.02,
+    ),
+    Archetype(
+        "explosive_athlete",
+        0.20,
+        1.65,
+        (0.55, 0.05),
+        (0.76, 0.16, 0.06, 0.02),
+        (0.40, 0.45, 0.15),
+        (2, 4),
+        1.15,
+        0.04,
+        0.03,
+        5.0,
+        1.02,
+        (0.24, 0.14, 0.12, 0.10, 0.08, 0.32),
+        0.25,
+        0.05,
+        0.20,
+    ),
+    Archetype(
+        "novice",
+        0.30,
+        1.05,
+        (0.68, 0.08),
+        (0.68, 0.12, 0.07, 0.04, 0.04, 0.02, 0.01, 0.01, 0.005, 0.005),
+        (0.75, 0.25),
+        (1, 3),
+        0.92,
+        0.08,
+        0.08,
+        -6.0,
+        0.91,
+        (0.28, 0.32, 0.16, 0.10, 0.12, 0.02),
+        0.08,
+        0.00,
+        0.01,
+    ),
+    Archetype(
+        "bodybuilder",
+        0.20,
+        1.40,
+        (0.68, 0.04),
+        (0.56, 0.08, 0.05, 0.04, 0.04, 0.05, 0.05, 0.06, 0.04, 0.03),
+        (0.30, 0.70),
+        (3, 4),
+        0.80,
+        0.04,
+        0.03,
+        1.0,
+        1.05,
+        (0.14, 0.32, 0.06, 0.22, 0.26, 0.00),
+        0.45,
+        0.10,
+        0.12,
+    ),
+)
+ARCHETYPE_NAMES: tuple[str, ...] = tuple(a.name for a in ARCHETYPES)
+DEVICE_VERSIONS = np.array([3, 2, 1])
+DEVICE_SHARES = np.array([0.78, 0.16, 0.06])
+
+
+@dataclass
+class Lifters:
+    """Struct of arrays, one row per lifter."""
+
+    user_id: list[str]
+    archetype: np.ndarray  # int code into ARCHETYPES
+    body_mass_kg: np.ndarray
+    height_factor: np.ndarray
+    one_rm_kg: np.ndarray  # (n, 6)
+    uses_lbs: np.ndarray  # bool
+    speed: np.ndarray  # (n,)
+    loc_shift: np.ndarray  # (n, 6) peak location, % of ROM
+    rom_factor: np.ndarray  # (n, 6)
+    shape: np.ndarray  # (n, 6, 6) personal velocity shape parameters
+    lift_pref: np.ndarray  # (n, 6)
+    activity: np.ndarray  # relative share of the sets
+    device_version: np.ndarray
+    new_app: np.ndarray  # bool: app 3.x (string weights, `deleted`, tags)
+    device_unit: np.ndarray
+    mac: list[str]
+    ios: np.ndarray  # bool
+    start_day: np.ndarray  # days since EPOCH_DAY
+    span_days: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.user_id)
+
+
+def _ids(rng: np.random.Generator, n: int, length: int, alphabet: str) -> list[str]:
+    chars = np.array(list(alphabet))
+    codes = rng.integers(0, len(chars), size=(n, length))
+    return ["".join(row) for row in chars[codes].tolist()]
+
+
+def _macs(rng: np.random.Generator, n: int) -> list[str]:
+    octets = rng.integers(0, 256, size=(n, 6))
+    octets[:, 0] = octets[:, 0] | 0xC0  # random static BLE address
+    return [":".join(f"{o:02X}" for o in row) for row in octets.tolist()]
+
+
+def _archetype_params(codes: np.ndarray, attr: str) -> np.ndarray:
+    return np.array([getattr(ARCHETYPES[c], attr) for c in codes.tolist()], dtype=float)
+
+
+def make_lifters(rng: np.random.Generator, n: int) -> Lifters:
+    """Draw ``n`` lifters: archetype, size, strength, technique, devices and habits."""
+    shares = np.array([a.share for a in ARCHETYPES])
+    archetype = np.sort(rng.choice(len(ARCHETYPES), size=n, p=shares / shares.sum()))
+    archetype = rng.permutation(archetype)
+    male = rng.random(n) < 0.75
+    height = np.where(male, 1.78, 1.65) * np.exp(rng.normal(0, 0.04, n))
+    height_factor = height / 1.75
+    body_mass = np.where(male, 84.0, 65.0) * height_factor**2 * np.exp(rng.normal(0, 0.13, n))
+    rel = _archetype_params(archetype, "squat_bw") * np.exp(rng.normal(0, 0.13, n))
+    squat = rel * body_mass * np.where(male, 1.0, 0.8)
+    ratios = lift_array("strength_ratio")
+    one_rm = squat[:, None] * ratios[None, :] * np.exp(rng.normal(0, 0.07, (n, len(LIFTS))))
+    speed = _archetype_params(archetype, "speed") * np.exp(
+        rng.normal(0, 1, n) * _archetype_params(archetype, "speed_sd")
+    )
+    loc_sd = lift_array("loc_sd")
+    loc_shift = (
+        _archetype_params(archetype, "loc_shift")[:, None]
+        + rng.normal(0, 1, (n, len(LIFTS)))
+        * loc_sd[None, :]
+        * np.where(archetype == 2, 1.2, 0.85)[:, None]
+    )
+    rom_sigma = lift_array("rom_sigma")
+    rom_factor = _archetype_params(archetype, "rom_factor")[:, None] * np.exp(
+        rng.normal(0, 1, (n, len(LIFTS))) * rom_sigma[None, :]
+    )
+    shape = SHAPES[None, :, :] + rng.normal(0, 0.035, (n, len(LIFTS), SHAPES.shape[1]))
+    shape[:, :, [1, 3]] = SHAPES[None, :, [1, 3]] + rng.normal(0, 0.025, (n, len(LIFTS), 2))
+    mix = np.array([ARCHETYPES[c].lift_mix for c in archetype.tolist()])
+    lift_pref = mix * rng.dirichlet(np.full(len(LIFTS), 4.0), n) * len(LIFTS)
+    lift_pref /= lift_pref.sum(axis=1, keepdims=True)
+    version = rng.choice(DEVICE_VERSIONS, size=n, p=DEVICE_SHARES)
+    new_app = rng.random(n) < np.where(version == 1, 0.25, 0.8)
+    start_day = rng.integers(0, 600, n)
+    return Lifters(
+        user_id=_ids(rng, n, 28, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
+        archetype=archetype,
+        body_mass_kg=body_mass,
+        height_factor=height_factor,
+        one_rm_kg=one_rm,
+        uses_lbs=rng.random(n) < 0.6,
+        speed=speed,
+        loc_shift=loc_shift,
+        rom_factor=rom_factor,
+        shape=shape,
+        lift_pref=lift_pref,
+        activity=np.exp(rng.normal(0, 0.5, n)),
+        device_version=version,
+        new_app=new_app,
+        device_unit=rng.integers(1000, 9999, n),
+        mac=_macs(rng, n),
+        ios=rng.random(n) < 0.45,
+        start_day=start_day,
+        span_days=rng.integers(60, 420, n),
+    )
+
+
+def lifters_table(lifters: Lifters) -> dict[str, object]:
+    """Columns of the ``truth_lifters`` file."""
+    cols: dict[str, object] = {
+        "user_id": lifters.user_id,
+        "archetype": [ARCHETYPE_NAMES[c] for c in lifters.archetype.tolist()],
+        "body_mass_kg": np.round(lifters.body_mass_kg, 2),
+    }
+    for i, lift in enumerate(LIFTS):
+        cols[f"one_rm_{lift}_kg"] = np.round(lifters.one_rm_kg[:, i], 2)
+    cols["weight_unit"] = np.where(lifters.uses_lbs, "lbs", "kgs").tolist()
+    cols["device_version"] = lifters.device_version
+    cols["new_app"] = lifters.new_app
+    return cols

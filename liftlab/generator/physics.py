@@ -1,0 +1,176 @@
+"""Barbell physics of the synthetic generator: published constants and vectorised rep models.
+
+Sources of the numbers (as quoted in issue 3 and the literature it summarises):
+
+* Load-velocity relationship: mean concentric velocity (MCV) falls linearly with %1RM,
+  r about -0.9 or stronger. Minimum velocity threshold (MCV at 1RM): bench press about
+  0.15-0.17 m/s and about 0.79 m/s at 60 % 1RM (Gonzalez-Badillo & Sanchez-Medina 2010,
+  Int J Sports Med 31:347); back squat about 0.30 m/s (Conceicao et al. 2016, J Sports Sci
+  34:1099; Banyard et al. 2017); deadlift about 0.14 m/s (Helms et al. 2017; Ruf et al.
+  2018, J Strength Cond Res; Moran-Navarro et al. 2021); prone row / bench pull about
+  0.5 m/s at 1RM (Sanchez-Medina et al. 2014, Int J Sports Med 35:209); overhead press
+  about 0.19 m/s (Balsalobre-Fernandez et al. 2018); power clean mean velocity about
+  1.0 m/s near 1RM and peak 1.6-2.0 m/s at 80-90 % (Comfort et al. 2012; Haff et al. 2019).
+* Peak velocity is about 1.4-1.8 x mean velocity; rep duration = ROM / mean velocity;
+  velocity is lost rep by rep within a set, more at heavy loads and near failure
+  (Sanchez-Medina & Gonzalez-Badillo 2011, Med Sci Sports Exerc 43:1725).
+* Device noise: about 3 % coefficient of variation for linear position transducers and
+  the OpenBarbell (Balsalobre-Fernandez et al. 2016; Goldsmith et al. 2019, PLoS ONE).
+* Range of motion and peak velocity location: means of real OpenBarbell users as quoted by
+  the study this project reproduces (bench about 343 mm, squat about 610 mm, deadlift about
+  499 mm; peak velocity at about 63 %, 79 % and 68 % of ROM). The squat ROM and location
+  spread is right/upper skewed so that the sample export (deep squats, late peaks) stays
+  inside the generated p10-p90 range. Overhead press, barbell row and power clean values
+  are anthropometric estimates.
+* Bulk tick series: each bulk value is the time, in microseconds, the bar takes to cover
+  one encoder tick distance (about 0.3 mm: the sample's peak velocity x smallest bulk value
+  is about 300), sampled about every 30 mm of travel (sample: ROM / number of bulk values).
+  So instantaneous velocity = TICK_UM / value and the bulk series' mean equals
+  TICK_UM / mean velocity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LIFTS: tuple[str, ...] = (
+    "squat",
+    "bench_press",
+    "deadlift",
+    "overhead_press",
+    "barbell_row",
+    "power_clean",
+)
+STUDY_LIFTS: tuple[str, ...] = ("squat", "bench_press", "deadlift")
+LB_KG = 0.45359237
+DEVICE_NOISE_CV = 0.03
+TICK_UM = 300.0  # encoder tick distance in micrometres: value_us = TICK_UM / v_m_s
+MM_PER_SAMPLE = 30.0  # travel between two bulk samples
+
+
+@dataclass(frozen=True)
+class LiftPhysics:
+    """Per-lift constants. Shape knots: velocity relative to peak at x=0, x1, x2, peak, 1.
+
+    x1 and x2 are fractions of the peak location, so the sticking region moves with it.
+    """
+
+    mvt: float  # mean velocity at 1RM, m/s
+    slope: float  # m/s gained per unit of (1 - %1RM)
+    rom_mm: float  # population mean ROM
+    rom_sigma: float  # lifter-level log-sd of ROM beyond body height
+    loc_pct: float  # mean peak-velocity location, % of ROM
+    loc_sd: float  # lifter-level sd of location
+    strength_ratio: float  # 1RM relative to the squat 1RM
+    shape: tuple[float, float, float, float, float, float]  # y0, f1, y1, f2, y2, y_end
+
+
+PHYSICS: dict[str, LiftPhysics] = {
+    "squat": LiftPhysics(
+        0.30, 1.45, 610.0, 0.16, 80.5, 8.0, 1.00, (0.55, 0.18, 0.62, 0.48, 0.50, 0.62)
+    ),
+    "bench_press": LiftPhysics(
+        0.15, 1.60, 343.0, 0.12, 62.0, 12.0, 0.68, (0.50, 0.30, 0.84, 0.66, 0.62, 0.34)
+    ),
+    "deadlift": LiftPhysics(
+        0.14, 1.35, 499.0, 0.09, 68.0, 7.0, 1.20, (0.34, 0.33, 0.66, 0.70, 0.72, 0.30)
+    ),
+    "overhead_press": LiftPhysics(
+        0.19, 1.50, 480.0, 0.09, 56.0, 7.0, 0.45, (0.48, 0.36, 0.88, 0.66, 0.60, 0.30)
+    ),
+    "barbell_row": LiftPhysics(
+        0.50, 1.00, 400.0, 0.10, 46.0, 6.0, 0.62, (0.40, 0.40, 0.80, 0.75, 0.94, 0.28)
+    ),
+    "power_clean": LiftPhysics(
+        0.95, 0.90, 1000.0, 0.07, 82.0, 5.0, 0.72, (0.30, 0.30, 0.55, 0.62, 0.50, 0.60)
+    ),
+}
+SHAPES = np.array([PHYSICS[name].shape for name in LIFTS])
+
+
+def lift_array(attr: str) -> np.ndarray:
+    """One LiftPhysics attribute as an array indexed by lift code."""
+    return np.array([getattr(PHYSICS[name], attr) for name in LIFTS], dtype=float)
+
+
+def mean_velocity(pct_1rm: np.ndarray, lift: np.ndarray, speed: np.ndarray) -> np.ndarray:
+    """Expected first-rep mean concentric velocity (m/s) at a load (%1RM as a fraction)."""
+    mvt = lift_array("mvt")[lift]
+    slope = lift_array("slope")[lift]
+    return mvt + slope * speed * np.clip(1.0 - pct_1rm, 0.0, 0.95)
+
+
+def velocity_loss(pct_1rm: np.ndarray, rep_index: np.ndarray) -> np.ndarray:
+    """Multiplicative velocity factor of rep ``rep_index`` (0-based) within its set."""
+    per_rep = 0.012 + 0.10 * np.clip(pct_1rm, 0.0, 1.0) ** 4
+    return np.clip(1.0 - per_rep * rep_index, 0.35, 1.0)
+
+
+def max_reps(pct_1rm: np.ndarray) -> np.ndarray:
+    """Epley inverted: reps to failure at a load."""
+    return np.maximum(1, np.floor(30.0 * (1.0 / np.clip(pct_1rm, 0.3, 1.0) - 1.0) + 1))
+
+
+def _ease(t: np.ndarray) -> np.ndarray:
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(t, 0.0, 1.0))
+
+
+def shape_values(x: np.ndarray, knots_x: np.ndarray, knots_y: np.ndarray) -> np.ndarray:
+    """Relative velocity at positions ``x`` (flat) for per-point knots (n, 5), eased."""
+    out = np.empty_like(x)
+    for k in range(knots_x.shape[1] - 1):
+        x0, x1 = knots_x[:, k], knots_x[:, k + 1]
+        mask = (x >= x0) & (x <= x1) if k == 0 else (x > x0) & (x <= x1)
+        t = (x[mask] - x0[mask]) / np.maximum(x1[mask] - x0[mask], 1e-9)
+        y0, y1 = knots_y[mask, k], knots_y[mask, k + 1]
+        out[mask] = y0 + (y1 - y0) * _ease(t)
+    return out
+
+
+def rep_knots(shape: np.ndarray, loc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Knot positions and values (n, 5) from shape parameters (n, 6) and peak location."""
+    y0, f1, y1, f2, y2, y_end = (shape[:, i] for i in range(6))
+    kx = np.stack([np.zeros_like(loc), f1 * loc, f2 * loc, loc, np.ones_like(loc)], axis=1)
+    ky = np.stack([y0, y1, y2, np.ones_like(loc), y_end], axis=1)
+    return kx, ky
+
+
+@dataclass
+class Traces:
+    """Bulk series of a batch of reps: flat values with per-rep offsets (CSR layout)."""
+
+    values: np.ndarray  # float µs per tick
+    offsets: np.ndarray  # len = n_reps + 1
+    peak_ratio: np.ndarray  # peak velocity / mean velocity per rep
+
+
+def build_traces(
+    rng: np.random.Generator,
+    shape: np.ndarray,
+    loc: np.ndarray,
+    rom: np.ndarray,
+    mv: np.ndarray,
+) -> Traces:
+    """Sample each rep's velocity shape every ~30 mm and turn it into tick intervals.
+
+    The shape is scaled so that the spatial harmonic mean of the trace equals ``mv``;
+    hence the mean bulk value is TICK_UM / mv, consistent with ROM and duration.
+    """
+    n = np.maximum(4, np.rint(rom / MM_PER_SAMPLE * rng.uniform(0.92, 1.08, rom.size)))
+    n = n.astype(np.int64)
+    offsets = np.zeros(n.size + 1, dtype=np.int64)
+    np.cumsum(n, out=offsets[1:])
+    owner = np.repeat(np.arange(n.size), n)
+    pos = np.arange(offsets[-1]) - offsets[owner]
+    x = (pos + 0.5) / n[owner]
+    kx, ky = rep_knots(shape, loc / 100.0)
+    rel = shape_values(x, kx[owner], ky[owner])
+    rel *= rng.normal(1.0, 0.02, rel.size)
+    rel = np.clip(rel, 0.05, None)
+    inv_mean = np.bincount(owner, weights=1.0 / rel, minlength=n.size) / n
+    # exact peak of the continuous shape is 1.0; velocity = rel * mv * inv_mean
+    scale = mv * inv_mean
+    values = TICK_UM / (rel * scale[owner])
+    return Traces(values=values, offsets=offsets, peak_ratio=inv_mean)

@@ -1,0 +1,92 @@
+"""Rep simulation: velocities, ROM, peak location and bulk traces for planned sets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from liftlab.generator.lifters import ARCHETYPES, Lifters
+from liftlab.generator.physics import (
+    DEVICE_NOISE_CV,
+    Traces,
+    build_traces,
+    lift_array,
+    mean_velocity,
+    velocity_loss,
+)
+from liftlab.generator.workouts import SetPlan
+
+SET_NOISE = np.array([a.set_noise for a in ARCHETYPES])
+
+
+@dataclass
+class RepBatch:
+    """Struct of arrays, one row per rep, plus the traces."""
+
+    set_index: np.ndarray
+    rep_index: np.ndarray
+    mean_velocity: np.ndarray
+    rom_mm: np.ndarray
+    peak_velocity: np.ndarray
+    peak_location: np.ndarray
+    peak_accel: np.ndarray
+    duration_us: np.ndarray
+    rest_min: np.ndarray
+    device_us: np.ndarray
+    time_ms: np.ndarray
+    traces: Traces
+
+    @property
+    def size(self) -> int:
+        return int(self.set_index.size)
+
+
+def simulate_reps(rng: np.random.Generator, lifters: Lifters, plan: SetPlan) -> RepBatch:
+    """Every rep of every planned set, vectorised over the batch."""
+    set_index = np.repeat(np.arange(plan.size), plan.n_reps)
+    starts = np.cumsum(plan.n_reps) - plan.n_reps
+    rep_index = np.arange(set_index.size) - starts[set_index]
+    n = set_index.size
+    who = plan.lifter[set_index]
+    lift = plan.lift[set_index]
+    arch = lifters.archetype[who]
+    novice = arch == 2
+    set_factor = np.exp(rng.normal(0, 1, plan.size) * SET_NOISE[lifters.archetype[plan.lifter]])
+    pct = plan.pct[set_index]
+    mv = mean_velocity(pct, lift, lifters.speed[who]) * set_factor[set_index]
+    mv *= velocity_loss(pct, rep_index) * rng.normal(1.0, DEVICE_NOISE_CV, n)
+    mv = np.clip(mv, 0.05, 3.5)
+    rom_noise = np.where(novice, 0.05, 0.03)
+    rom = lift_array("rom_mm")[lift] * lifters.height_factor[who]
+    rom *= lifters.rom_factor[who, lift] * np.exp(rng.normal(0, 1, n) * rom_noise)
+    rom = np.rint(np.clip(rom, 80, 1600))
+    loc = lift_array("loc_pct")[lift] + lifters.loc_shift[who, lift]
+    loc += rng.normal(0, 1, n) * np.where(novice, 5.0, 3.0) + 1.5 * np.minimum(rep_index, 4)
+    loc = np.rint(np.clip(loc, 25, 97))
+    shape = lifters.shape[who, lift] + rng.normal(0, 0.02, (n, 6))
+    traces = build_traces(rng, shape, loc, rom, mv)
+    pv = mv * traces.peak_ratio * rng.normal(1.0, 0.02, n)
+    duration = rom / mv * 1000.0 * np.exp(rng.normal(0, 0.02, n))
+    accel = pv**2 / (2 * np.maximum(loc, 10) / 100 * rom / 1000) * rng.uniform(1.2, 2.2, n)
+    rest = np.where(rep_index == 0, np.floor(rng.gamma(2.0, 1.3, n)), 0.0)
+    base = rng.integers(50_000_000, 900_000_000, plan.size)
+    step = np.rint(duration + rng.uniform(1.5e6, 4.5e6, n)).astype(np.int64)
+    cum = np.cumsum(step)
+    within = cum - (cum[starts] - step[starts])[set_index]
+    device_us = base[set_index] + within
+    time_ms = plan.start_ms[set_index] + 15_000 + within // 1000
+    return RepBatch(
+        set_index=set_index,
+        rep_index=rep_index,
+        mean_velocity=mv,
+        rom_mm=rom,
+        peak_velocity=pv,
+        peak_location=loc,
+        peak_accel=accel,
+        duration_us=np.rint(duration),
+        rest_min=rest,
+        device_us=device_us,
+        time_ms=time_ms,
+        traces=traces,
+    )

@@ -1,0 +1,139 @@
+"""Drive a generation: lifters once, then batches streamed to the output files."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from liftlab.generator import GENERATOR_VERSION
+from liftlab.generator.batch import Batch, LifterText, build_batch
+from liftlab.generator.faults import profile_rates
+from liftlab.generator.lifters import lifters_table, make_lifters
+from liftlab.generator.writer import (
+    ExportFile,
+    TruthWriter,
+    sidecar_paths,
+    write_lifters,
+    write_manifest,
+)
+
+DEFAULT_SETS = 128_000
+DEFAULT_LIFTERS = 500
+DEFAULT_SEED = 20_180_217
+DEFAULT_OUT = Path("data/generated/openbarbell_default.jsonl.gz")
+BATCH_LINES = 10_000
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """What to generate."""
+
+    sets: int = DEFAULT_SETS
+    lifters: int = DEFAULT_LIFTERS
+    seed: int = DEFAULT_SEED
+    out: Path = DEFAULT_OUT
+    faults: str = "realistic"
+    batch_lines: int = BATCH_LINES
+    progress: bool = False
+
+
+@dataclass
+class Tally:
+    """Running counts for the manifest."""
+
+    lines: int = 0
+    reps: int = 0
+    faults: Counter | None = None
+    rep_faults: Counter | None = None
+    reps_in_kept: int = 0
+
+    def add(self, batch: Batch) -> None:
+        self.faults = self.faults or Counter()
+        self.rep_faults = self.rep_faults or Counter()
+        self.lines += len(batch.lines)
+        self.reps += batch.n_reps
+        gone = {"malformed_json", "superseded", "deleted_set"}
+        for fault, n_reps, reps in zip(
+            batch.truth["fault"], batch.truth["n_reps"], batch.truth["rep_faults"], strict=True
+        ):
+            self.faults[fault or "clean"] += 1
+            self.rep_faults.update(f for f in reps if f)
+            if fault not in gone:
+                self.reps_in_kept += n_reps
+
+
+def batch_sizes(total: int, size: int) -> list[int]:
+    """Line counts of the batches (all ``size`` but the last)."""
+    full, rest = divmod(total, size)
+    return [size] * full + ([rest] if rest else [])
+
+
+def manifest(config: GenerateConfig, tally: Tally, rates: dict[str, float]) -> dict:
+    """Seed, counts, profile and the warehouse's expected accounting."""
+    f = tally.faults or Counter()
+    malformed, superseded, deleted = f["malformed_json"], f["superseded"], f["deleted_set"]
+    return {
+        "generator_version": GENERATOR_VERSION,
+        "seed": config.seed,
+        "profile": config.faults,
+        "rates": rates,
+        "batch_lines": config.batch_lines,
+        "counts": {
+            "lines": tally.lines,
+            "lifters": config.lifters,
+            "reps": tally.reps,
+            "distinct_set_ids": tally.lines - f["revision"],
+            "set_faults": dict(sorted(f.items())),
+            "rep_faults": dict(sorted((tally.rep_faults or Counter()).items())),
+        },
+        "expected_warehouse": {
+            "documents_read": tally.lines,
+            "sets_kept": tally.lines - malformed - superseded - deleted,
+            "quarantined": malformed,
+            "superseded": superseded,
+            "deleted": deleted,
+            "reps_in_kept_sets": tally.reps_in_kept,
+            "note": "documents_read = sets_kept + quarantined + superseded + deleted; "
+            "quarantined = malformed_json lines",
+        },
+    }
+
+
+def generate(config: GenerateConfig) -> dict:
+    """Write the export, its truth files and manifest; return the manifest."""
+    rates = profile_rates(config.faults)
+    lifters = make_lifters(
+        np.random.default_rng(np.random.SeedSequence([config.seed, 1])), config.lifters
+    )
+    text = LifterText.of(lifters)
+    paths = sidecar_paths(config.out)
+    write_lifters(paths["truth_lifters"], lifters_table(lifters))
+    export = ExportFile(config.out)
+    truth = TruthWriter(paths["truth_sets"])
+    tally = Tally()
+    bar = _progress(config)
+    try:
+        for index, size in enumerate(batch_sizes(config.sets, config.batch_lines)):
+            batch = build_batch(config.seed, index, tally.lines + 1, size, lifters, text, rates)
+            export.write_lines(batch.lines)
+            truth.write(batch.truth)
+            tally.add(batch)
+            bar.update(size)
+    finally:
+        bar.close()
+        export.close()
+        truth.close()
+    result = manifest(config, tally, rates)
+    write_manifest(paths["manifest"], result)
+    return result
+
+
+def _progress(config: GenerateConfig):
+    from tqdm import tqdm
+
+    enabled = config.progress and sys.stderr.isatty()
+    return tqdm(total=config.sets, unit="set", disable=not enabled, file=sys.stderr)

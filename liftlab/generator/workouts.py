@@ -1,0 +1,141 @@
+"""Workout planning: which lifter trains which lifts when, warm-up ramps, working sets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from liftlab.generator.lifters import ARCHETYPES, Lifters
+from liftlab.generator.physics import LIFTS, max_reps
+
+EPOCH_MS = 1_483_228_800_000  # 2017-01-01T00:00:00Z
+DAY_MS = 86_400_000
+MAX_REPS = 10
+
+
+@dataclass
+class SetPlan:
+    """Struct of arrays, one row per planned set (before faults)."""
+
+    lifter: np.ndarray
+    lift: np.ndarray
+    workout: np.ndarray  # batch-local workout number
+    set_number: np.ndarray
+    is_warmup: np.ndarray
+    pct: np.ndarray
+    n_reps: np.ndarray
+    rpe: np.ndarray  # true RPE (0 = would not be entered)
+    start_ms: np.ndarray  # unix ms of the first edit
+    belt: np.ndarray
+    band: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.lifter.size)
+
+    def take(self, idx: np.ndarray) -> SetPlan:
+        return SetPlan(**{k: v[idx] for k, v in self.__dict__.items()})
+
+
+def _cum_table(rows: list[tuple[float, ...]], width: int) -> np.ndarray:
+    table = np.zeros((len(rows), width))
+    for i, row in enumerate(rows):
+        table[i, : len(row)] = row
+    table /= table.sum(axis=1, keepdims=True)
+    return np.cumsum(table, axis=1)
+
+
+WORK_REPS = _cum_table([a.work_reps for a in ARCHETYPES], MAX_REPS)
+WARMUPS = _cum_table([a.warmups for a in ARCHETYPES], 4)
+ZONE = np.array([a.zone for a in ARCHETYPES])
+WORK_SETS = np.array([a.work_sets for a in ARCHETYPES])
+RPE_RATE = np.array([a.rpe_rate for a in ARCHETYPES])
+BELT_RATE = np.array([a.belt_rate for a in ARCHETYPES])
+BAND_RATE = np.array([a.band_rate for a in ARCHETYPES])
+
+
+def _categorical(rng: np.random.Generator, cum: np.ndarray) -> np.ndarray:
+    """Index drawn per row from per-row cumulative probabilities (n, k)."""
+    u = rng.random(cum.shape[0])
+    return (u[:, None] > cum).sum(axis=1)
+
+
+def _pick_lifts(rng: np.random.Generator, pref: np.ndarray, n_lifts: np.ndarray) -> np.ndarray:
+    """Blocks (workout, lift): ``n_lifts`` distinct lifts per workout (Gumbel top-k)."""
+    scores = np.log(pref + 1e-12) + rng.gumbel(size=pref.shape)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    keep = np.arange(pref.shape[1])[None, :] < n_lifts[:, None]
+    return order, keep
+
+
+def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Owner index and position within owner for a repeat by ``counts``."""
+    owner = np.repeat(np.arange(counts.size), counts)
+    starts = np.cumsum(counts) - counts
+    return owner, np.arange(owner.size) - starts[owner]
+
+
+def plan_workouts(rng: np.random.Generator, lifters: Lifters, n_workouts: int) -> SetPlan:
+    """Plan ``n_workouts`` workouts: several lifts each, warm-ups then working sets."""
+    p = lifters.activity / lifters.activity.sum()
+    w_lifter = rng.choice(lifters.size, size=n_workouts, p=p)
+    w_day = lifters.start_day[w_lifter] + rng.random(n_workouts) * lifters.span_days[w_lifter]
+    w_start = EPOCH_MS + (np.floor(w_day) * DAY_MS).astype(np.int64)
+    w_start += rng.integers(6 * 3600_000, 21 * 3600_000, n_workouts)
+    n_lifts = rng.choice([1, 2, 3], size=n_workouts, p=[0.3, 0.45, 0.25])
+    order, keep = _pick_lifts(rng, lifters.lift_pref[w_lifter], n_lifts)
+    b_workout, b_pos = np.nonzero(keep)
+    b_lift = order[b_workout, b_pos]
+    b_lifter = w_lifter[b_workout]
+    arch = lifters.archetype[b_lifter]
+    n_warm = _categorical(rng, WARMUPS[arch])
+    lo, hi = WORK_SETS[arch, 0], WORK_SETS[arch, 1]
+    n_work = lo + np.floor(rng.random(arch.size) * (hi - lo + 1)).astype(np.int64)
+    b_pct = np.clip(ZONE[arch, 0] + ZONE[arch, 1] * rng.normal(size=arch.size), 0.4, 0.98)
+    block, pos = _expand(n_warm + n_work)
+    warm = pos < n_warm[block]
+    n = block.size
+    ramp = 0.45 + 0.45 * (pos + 1) / (n_warm[block] + 1)
+    pct = np.where(warm, b_pct[block] * ramp, b_pct[block] + rng.normal(0, 0.02, n))
+    pct = np.clip(pct, 0.25, 1.0)
+    arch_s = arch[block]
+    work_reps = _categorical(rng, WORK_REPS[arch_s]) + 1
+    warm_reps = rng.choice([1, 2, 3], size=n, p=[0.9, 0.08, 0.02])
+    cap = max_reps(pct).astype(np.int64)
+    reps = np.where(warm, warm_reps, np.minimum(work_reps, cap))
+    rir = np.clip(cap - reps + rng.normal(0, 0.7, n), 0, 5)
+    rpe = np.clip(np.round((10 - rir) * 2) / 2, 5, 10)
+    rpe = np.where(warm | (rng.random(n) >= RPE_RATE[arch_s]), 0.0, rpe)
+    workout = b_workout[block]
+    _, set_pos = _expand(np.bincount(workout, minlength=n_workouts))
+    start = w_start[workout] + set_pos * 180_000 + rng.integers(0, 60_000, n)
+    heavy = (~warm) & (pct > 0.75)
+    return SetPlan(
+        lifter=b_lifter[block],
+        lift=b_lift[block],
+        workout=workout,
+        set_number=set_pos + 1,
+        is_warmup=warm,
+        pct=pct,
+        n_reps=reps.astype(np.int64),
+        rpe=rpe,
+        start_ms=start,
+        belt=heavy & (rng.random(n) < BELT_RATE[arch_s]),
+        band=(~warm) & (rng.random(n) < BAND_RATE[arch_s]),
+    )
+
+
+def plan_sets(rng: np.random.Generator, lifters: Lifters, n_sets: int) -> SetPlan:
+    """Exactly ``n_sets`` sets (whole workouts, the last one possibly cut short)."""
+    plan = plan_workouts(rng, lifters, max(1, n_sets // 6 + 1))
+    while plan.size < n_sets:
+        more = plan_workouts(rng, lifters, max(1, (n_sets - plan.size) // 6 + 1))
+        more.workout = more.workout + int(plan.workout.max()) + 1
+        plan = SetPlan(
+            **{k: np.concatenate([v, getattr(more, k)]) for k, v in plan.__dict__.items()}
+        )
+    return plan.take(np.arange(n_sets))
+
+
+__all__ = ["LIFTS", "SetPlan", "plan_sets"]
