@@ -1,0 +1,258 @@
+"""Glue between the dbt Python models in ``python_models/classifier/`` and :mod:`liftlab.ml`.
+
+The model files only read their config (``dbt.config.get`` with literal keys, as dbt needs)
+and call these functions, which take DuckDB relations or DataFrames and return DataFrames.
+
+Data flow (one training per build)::
+
+    int_reps_decoded + int_sets_aggregated -> ml_rep_features
+    ml_rep_features -> ml_classifier_metrics   (CV, final fit, saves the versioned artifact)
+    ml_classifier_metrics -> ml_confusion_matrix            (read from the artifact)
+    ml_classifier_metrics + ml_rep_features + int_sets_aggregated
+        -> fct_set_exercise_predictions                     (labels every kept set)
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from liftlab.ml.artifact import default_root, load_artifact, save_artifact
+from liftlab.ml.classifier import (
+    LIFTS,
+    ClassifierConfig,
+    confusion_frame,
+    label_sets,
+    labelled_reps,
+    metrics_frame,
+    train_and_evaluate,
+)
+from liftlab.ml.features import build_rep_features
+
+REP_COLUMNS = (
+    "rep_id",
+    "set_id",
+    "lifter_id",
+    "rep_index",
+    "mean_velocity_m_s",
+    "rom_mm",
+    "peak_velocity_m_s",
+    "peak_velocity_location_pct",
+    "duration_s",
+    "bulk_tick_intervals_us",
+)
+SET_COLUMNS = (
+    "set_id",
+    "lifter_id",
+    "typed_lift",
+    "typed_lift_status",
+    "load_kg",
+    "is_load_outlier",
+    "rep_count_usable",
+    "velocity_loss_pct",
+)
+PREDICTION_COLUMNS = (
+    "set_id",
+    "lifter_id",
+    "typed_lift",
+    "typed_lift_status",
+    "predicted_lift",
+    "probability",
+    "margin",
+    "runner_up_lift",
+    "typed_lift_probability",
+    "prediction_origin",
+    "lift",
+    "lift_source",
+    "model_name",
+    "model_version",
+)
+
+
+def parse_setting(value):
+    """A dbt config value as Python: None / '' stay None; '[...]' strings become lists."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text in ("", "None", "none", "default"):
+            return None
+        if text.startswith("["):
+            return list(ast.literal_eval(text))
+        return text
+    return value
+
+
+def classifier_config(**settings) -> ClassifierConfig:
+    return ClassifierConfig.from_mapping({k: parse_setting(v) for k, v in settings.items()})
+
+
+def database_path(session) -> str | None:
+    """The file of the DuckDB database the session writes to (None for in-memory)."""
+    try:
+        rows = session.execute(
+            "select path from duckdb_databases() where database_name = current_database()"
+        ).fetchall()
+    except Exception:  # pragma: no cover - only on unexpected connections
+        return None
+    return rows[0][0] if rows and rows[0][0] else None
+
+
+def artifact_root(session, configured=None) -> Path:
+    """The configured artifact directory, else ``<warehouse dir>/models/exercise_classifier``."""
+    configured = parse_setting(configured)
+    if configured:
+        return Path(os.path.expanduser(str(configured)))
+    return default_root(database_path(session))
+
+
+def _frame(relation_or_frame, columns, where: str | None = None) -> pd.DataFrame:
+    if isinstance(relation_or_frame, pd.DataFrame):
+        return relation_or_frame
+    relation = relation_or_frame
+    if where:
+        relation = relation.filter(where)
+    if not columns:
+        return relation.df()
+    available = set(relation.columns)
+    return relation.project(", ".join(c for c in columns if c in available)).df()
+
+
+def rep_features(reps, sets) -> pd.DataFrame:
+    """ml_rep_features: one row per kept usable rep of a kept set."""
+    reps_df = _frame(reps, REP_COLUMNS, "rep_disposition = 'kept' and is_usable")
+    sets_df = _frame(sets, SET_COLUMNS)
+    return build_rep_features(reps_df, sets_df)
+
+
+def train(features, config: ClassifierConfig, root: Path) -> pd.DataFrame:
+    """ml_classifier_metrics: cross-validate, fit the chosen model, save the artifact.
+
+    Returns the metrics rows with ``model_version`` and ``is_chosen``. When the warehouse holds
+    fewer than two labelled lifts nothing can be trained: the result is empty (with its
+    columns) and no artifact is written.
+    """
+    features_df = _frame(features, ())
+    try:
+        result = train_and_evaluate(features_df, config)
+    except ValueError as exc:
+        if "at least two lifts" not in str(exc):
+            raise
+        return metrics_table(metrics_frame([]), version=None, chosen=None)
+    training = labelled_reps(features_df, LIFTS)
+    version, _ = save_artifact(result, training, root)
+    metrics = result.metrics
+    if metrics.empty:
+        # Trained but not evaluable (fewer than two lifters): say so, and keep the version.
+        metrics = metrics_frame(
+            [
+                {
+                    "model": result.model_name,
+                    "estimator": result.model_name.rsplit("_", 1)[0],
+                    "feature_set": result.model_name.rsplit("_", 1)[1],
+                    "level": level,
+                    "lifts": "all6",
+                    "n_folds": 0,
+                    "n": len(training) if level == "rep" else training["set_id"].nunique(),
+                    "n_lifters": training["lifter_id"].nunique(),
+                    "cv_seconds": 0.0,
+                }
+                for level in ("rep", "set")
+            ]
+        )
+    return metrics_table(metrics, version=version, chosen=result.model_name)
+
+
+def metrics_table(metrics: pd.DataFrame, version: str | None, chosen: str | None) -> pd.DataFrame:
+    out = metrics.copy()
+    out.insert(0, "metric_id", out["model"] + "|" + out["level"] + "|" + out["lifts"])
+    out["is_chosen"] = (out["model"] == chosen).astype(bool)
+    out["model_version"] = pd.Series([version] * len(out), index=out.index, dtype="string")
+    out["chosen_model"] = pd.Series([chosen] * len(out), index=out.index, dtype="string")
+    for c in ("metric_id", "model", "estimator", "feature_set", "level", "lifts"):
+        out[c] = out[c].astype("string")
+    for c in ("n_folds", "n", "n_lifters"):
+        out[c] = out[c].astype("int64")
+    out["cv_seconds"] = out["cv_seconds"].astype(float)
+    return out
+
+
+def trained_version(metrics) -> str | None:
+    """The artifact version recorded in ml_classifier_metrics (None when nothing trained)."""
+    df = _frame(metrics, ("model_version",))
+    versions = df["model_version"].dropna().unique() if len(df) else []
+    return str(versions[0]) if len(versions) else None
+
+
+def confusion(metrics, root: Path) -> pd.DataFrame:
+    """ml_confusion_matrix: the confusion rows saved with the artifact of this build."""
+    version = trained_version(metrics)
+    frame = confusion_frame([]) if version is None else load_artifact(root, version).confusion()
+    if frame.empty:
+        frame = confusion_frame([])
+    out = pd.DataFrame(
+        {
+            "confusion_id": (
+                frame["model"]
+                + "|"
+                + frame["level"]
+                + "|"
+                + frame["lifts"]
+                + "|"
+                + frame["true_lift"]
+                + "|"
+                + frame["predicted_lift"]
+            ).astype("string"),
+            **{
+                c: frame[c].astype("string")
+                for c in ("model", "level", "lifts", "true_lift", "predicted_lift")
+            },
+            "n": frame["n"].astype("int64"),
+        }
+    )
+    out["model_version"] = pd.Series([version] * len(out), index=out.index, dtype="string")
+    return out
+
+
+def predictions(sets, features, metrics, root: Path, config: ClassifierConfig) -> pd.DataFrame:
+    """fct_set_exercise_predictions: every kept set with its prediction and resolved lift."""
+    sets_df = _frame(sets, SET_COLUMNS)
+    features_df = _frame(features, ())
+    version = trained_version(metrics)
+    if version is None:
+        empty = features_df.iloc[0:0]
+        labels = label_sets(sets_df, empty, _NoModel(), [], config)
+        model_name = None
+    else:
+        artifact = load_artifact(root, version)
+        labels = label_sets(
+            sets_df,
+            features_df,
+            artifact.model,
+            artifact.feature_columns,
+            config,
+            artifact.cross_fitted(),
+        )
+        model_name = artifact.model_name
+    labels = labels.merge(sets_df[["set_id", "lifter_id"]], on="set_id", how="left")
+    labels["model_name"] = model_name
+    labels["model_version"] = version
+    out = labels[list(PREDICTION_COLUMNS)].copy()
+    for c in ("probability", "margin", "typed_lift_probability"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    for c in PREDICTION_COLUMNS:
+        if c not in ("probability", "margin", "typed_lift_probability"):
+            out[c] = out[c].astype("string")
+    return out
+
+
+class _NoModel:
+    """Stands in for a model when none could be trained: predicts nothing."""
+
+    classes_ = ()
+
+    def predict_proba(self, x):  # pragma: no cover - never called on an empty frame
+        raise RuntimeError("no classifier was trained")

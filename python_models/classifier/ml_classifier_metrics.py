@@ -1,0 +1,30 @@
+"""Lifter-grouped cross-validation of every configured model; fits the chosen one and saves
+the versioned artifact (liftlab.ml.warehouse.train)."""
+
+from liftlab.ml.warehouse import artifact_root, classifier_config, train
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    features = dbt.config.get("classifier_features")
+    models = dbt.config.get("classifier_models")
+    model_choice = dbt.config.get("classifier_model")
+    cv_folds = dbt.config.get("classifier_cv_folds")
+    cv_max_sets = dbt.config.get("classifier_cv_max_sets")
+    seed = dbt.config.get("classifier_seed")
+    relabel_min_probability = dbt.config.get("classifier_relabel_min_probability")
+    relabel_max_typed_probability = dbt.config.get("classifier_relabel_max_typed_probability")
+    label_min_probability = dbt.config.get("classifier_label_min_probability")
+    artifact_dir = dbt.config.get("classifier_artifact_dir")
+    config = classifier_config(
+        features=features,
+        models=models,
+        model_choice=model_choice,
+        cv_folds=cv_folds,
+        cv_max_sets=cv_max_sets,
+        seed=seed,
+        relabel_min_probability=relabel_min_probability,
+        relabel_max_typed_probability=relabel_max_typed_probability,
+        label_min_probability=label_min_probability,
+    )
+    return train(dbt.ref("ml_rep_features"), config, artifact_root(session, artifact_dir))
