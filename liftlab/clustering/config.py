@@ -7,7 +7,8 @@ user-supplied string is never interpolated into a query.
 
 A configuration is a plain dict (it is logged as JSON in ``cluster_runs``)::
 
-    lifts: each            # each = one clustering per lift (the study); all = pooled; or a list
+    lifts: all             # all = every set of a lifter pooled; each = one clustering per
+                           # lift (the study); or a list of lifts, each clustered apart
     group_by: lifter       # lifter | lifter_workout
     features: [mean_velocity, ...]
     aggregators: [mean]    # mean median min max std p90
@@ -15,7 +16,7 @@ A configuration is a plain dict (it is logged as JSON in ``cluster_runs``)::
     scaler: standard       # standard | robust | none
     linkage: ward          # ward complete average single weighted centroid
     distance: euclidean    # ward and centroid need euclidean
-    cut: {method: fraction, value: 0.55}   # fraction | height | n_clusters
+    cut: {method: fraction, value: 0.4}    # fraction | height | n_clusters
     min_sets: 3            # lifters with fewer sets are assigned, not trained on
     holdout_fraction: 0.0  # share of eligible lifters held out of training, then assigned
     neighbors: 1           # k of the nearest-neighbour assignment model
@@ -78,7 +79,7 @@ EUCLIDEAN_ONLY_LINKAGES = ("ward", "centroid")
 CUT_METHODS = ("fraction", "height", "n_clusters")
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    "lifts": "each",
+    "lifts": "all",
     "group_by": "lifter",
     "features": [
         "mean_velocity",
@@ -86,16 +87,16 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "peak_velocity_location",
         "rom",
         "velocity_loss",
-        "relative_load",
         "rep_count",
         "rpe",
+        "duration",
     ],
     "aggregators": ["mean"],
     "imputation": "median",
     "scaler": "standard",
     "linkage": "ward",
     "distance": "euclidean",
-    "cut": {"method": "fraction", "value": 0.55},
+    "cut": {"method": "fraction", "value": 0.4},
     "min_sets": 3,
     "holdout_fraction": 0.0,
     "neighbors": 1,
@@ -215,6 +216,14 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
 def config_json(cfg: Mapping[str, Any]) -> str:
     """Canonical JSON of a configuration (sorted keys): what ``cluster_runs`` logs."""
     return json.dumps(cfg, sort_keys=True, separators=(",", ":"))
+
+
+def config_hash(cfg: Mapping[str, Any]) -> str:
+    """Short digest of a configuration (description excluded): joins tables to runs."""
+    import hashlib
+
+    logged = {k: v for k, v in cfg.items() if k != "description"}
+    return hashlib.sha256(config_json(logged).encode()).hexdigest()[:16]
 
 
 def load_experiments(path: str | Path = DEFAULT_EXPERIMENTS_FILE) -> dict[str, dict[str, Any]]:

@@ -53,8 +53,9 @@ def build_features(sets: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFram
     missing = [c for c in source_columns(cfg) if c not in frame.columns]
     if missing:
         raise KeyError(f"sets frame lacks columns {missing}")
-    frame = frame[frame["lift"].notna() & frame["lifter_id"].notna()]
     lifts = cfg["lifts"]
+    # pooled mode keeps sets whose lift is not known: they still show how the lifter lifts
+    frame = frame[frame["lifter_id"].notna() & (frame["lift"].notna() | (lifts == ALL_LIFTS))]
     if isinstance(lifts, list):
         frame = frame[frame["lift"].isin(lifts)]
 
@@ -64,7 +65,7 @@ def build_features(sets: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFram
         v = pd.to_numeric(frame[col], errors="coerce").astype("float64")
         v = v.where(np.isfinite(v))
         if feature == "relative_load":
-            best = v.groupby([frame["lifter_id"], frame["lift"]]).transform("max")
+            best = v.groupby([frame["lifter_id"], frame["lift"]], dropna=False).transform("max")
             v = (v / best).where(best > 0)
         values[feature] = v
 

@@ -24,8 +24,8 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier
 
 from liftlab.clustering import model
-from liftlab.clustering.config import FEATURES, config_json, validate_config
-from liftlab.clustering.features import build_features, feature_names
+from liftlab.clustering.config import FEATURES, config_hash, config_json, validate_config
+from liftlab.clustering.features import build_features, feature_names, source_columns
 
 TRAINING = "training"
 ASSIGNED = "assigned"
@@ -172,7 +172,8 @@ _CACHE: OrderedDict[tuple[str, str], tuple[pd.DataFrame, dict[str, LiftFit]]] = 
 def cached_fit(sets: pd.DataFrame, config: dict[str, Any]):
     """(features, fits) for a sets frame, memoized on (config, data) within the process."""
     cfg = validate_config(config)
-    key = (config_json(cfg), data_fingerprint(sets))
+    used = [c for c in source_columns(cfg) if c in sets.columns]
+    key = (config_json(cfg), data_fingerprint(sets[used]))
     if key not in _CACHE:
         feats = build_features(sets, cfg)
         _CACHE[key] = (feats, fit_clustering(feats, cfg))
@@ -449,7 +450,7 @@ def evaluate(
             "source": source,
             "experiment": str(cfg.get("name", "")),
             "config_json": cfg_json,
-            "config_hash": hashlib.sha256(cfg_json.encode()).hexdigest()[:16],
+            "config_hash": config_hash(cfg),
             "data_fingerprint": data_fingerprint,
             "lift": lift,
             "method": fit.tree.method,

@@ -15,7 +15,8 @@ runs are ranked by adjusted Rand index, otherwise by silhouette.
 
 ``liftlab tune --best [--run-id ID]`` promotes the best (or the given) logged run: its
 configuration is written to the promoted-config file (``--promoted-file``, default
-``warehouse/clustering_promoted.yml`` or ``$LIFTLAB_CLUSTERING_PROMOTED``), which the dbt
+``$LIFTLAB_CLUSTERING_PROMOTED``, else ``<warehouse stem>.clustering_promoted.yml`` beside
+the warehouse, e.g. ``warehouse/liftlab.clustering_promoted.yml``), which the dbt
 clustering models read when no experiment is named, and the promotion is recorded in the
 ``cluster_promotions`` table. Rebuild with
 ``dbt build --select path:python_models/clustering`` to refresh the marts.
@@ -30,7 +31,6 @@ import sys
 from typing import Any
 
 DEFAULT_WAREHOUSE = "warehouse/liftlab.duckdb"
-DEFAULT_PROMOTED = "warehouse/clustering_promoted.yml"
 RANK_METRICS = (
     "ari",
     "silhouette",
@@ -68,8 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--promoted-file",
-        default=os.environ.get("LIFTLAB_CLUSTERING_PROMOTED", DEFAULT_PROMOTED),
-        help="where --best writes the promoted configuration (default: %(default)s)",
+        default=os.environ.get("LIFTLAB_CLUSTERING_PROMOTED"),
+        help="where --best writes the promoted configuration (default: "
+        "$LIFTLAB_CLUSTERING_PROMOTED, else <warehouse>.clustering_promoted.yml beside it)",
     )
     parser.add_argument("--top", type=int, default=20, help="rows of the ranked table")
 
@@ -192,10 +193,10 @@ def run_grid(args) -> int:
     con = duckdb.connect(args.warehouse)
     try:
         sets = con.execute(f"select {select} from main.fct_sets").df()
-        fingerprint = pipeline.data_fingerprint(sets)
         run_ids = []
         for cfg in tqdm(configs, desc="clustering runs", unit="run", file=sys.stderr):
-            _feats, fits = pipeline.cached_fit(sets, cfg)
+            feats, fits = pipeline.cached_fit(sets, cfg)
+            fingerprint = pipeline.data_fingerprint(feats)
             runs = pipeline.evaluate(
                 fits, cfg, truth=truth, source="tune", data_fingerprint=fingerprint
             )
@@ -242,7 +243,12 @@ def run_best(args) -> int:
             "score": score,
             "config": config,
         }
-        path = Path(args.promoted_file)
+        if args.promoted_file:
+            path = Path(args.promoted_file)
+        else:
+            from liftlab.clustering.dbt_support import promoted_file_for
+
+            path = promoted_file_for(args.warehouse)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
             "# written by `liftlab tune --best`; read by the dbt clustering models\n"

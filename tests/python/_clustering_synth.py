@@ -51,6 +51,7 @@ def synthetic_sets(
 
 
 BLOB_CONFIG = {
+    "lifts": "each",
     "features": ["mean_velocity", "peak_velocity", "rom", "velocity_loss"],
     "cut": {"method": "n_clusters", "value": 3},
     "stability_resamples": 3,

@@ -21,7 +21,7 @@ EXPERIMENTS = ROOT / "config" / "clustering_experiments.yml"
 def test_defaults_validate():
     cfg = validate_config({})
     assert cfg["linkage"] == "ward" and cfg["distance"] == "euclidean"
-    assert cfg["cut"] == {"method": "fraction", "value": 0.55}
+    assert cfg["cut"] == {"method": "fraction", "value": 0.4} and cfg["lifts"] == "all"
     assert set(cfg) == set(DEFAULT_CONFIG)
 
 

@@ -30,6 +30,7 @@ def test_features_per_lifter_and_lift(data):
     sets, _ = data
     cfg = validate_config(
         {
+            "lifts": "each",
             "features": ["mean_velocity", "relative_load", "rpe"],
             "aggregators": ["mean", "median", "min", "max", "std", "p90"],
         }
@@ -117,7 +118,7 @@ def test_tables_and_determinism(data):
 def test_study_and_default_experiments_run(data):
     sets, truth = data
     experiments = ROOT / "config" / "clustering_experiments.yml"
-    for name in ("default", "study", "all_lifts", "robust_average", "per_workout"):
+    for name in ("default", "study", "per_lift", "load_profile", "robust_average", "per_workout"):
         cfg = resolve_config(name, experiments_file=experiments)
         cfg["stability_resamples"] = 2
         _, fits = pipeline.cached_fit(sets, cfg)
@@ -157,6 +158,7 @@ def test_tune_grid_and_best(tmp_path, data, capsys):
             {
                 "base": "default",
                 "grid": {
+                    "lifts": ["each"],
                     "features": [BLOB_CONFIG["features"]],
                     "linkage": ["ward", "single"],
                     "cut": [{"method": "n_clusters", "value": 3}],

@@ -1,0 +1,94 @@
+"""What the thin dbt Python models in ``python_models/clustering/`` call.
+
+The models read their settings with literal ``dbt.config.get(...)`` calls (see the yml) and
+hand them here: the configuration is resolved and validated, ``fct_sets`` is read through a
+projection of allow-listed column names only, and the fit is memoized per process so the
+models of one ``dbt build`` share it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from liftlab.clustering import pipeline
+from liftlab.clustering.config import config_hash, resolve_config
+from liftlab.clustering.features import source_columns
+
+_LOCK = threading.Lock()
+PROMOTED_SUFFIX = ".clustering_promoted.yml"
+
+
+def project_path(path: str | os.PathLike) -> Path:
+    """A path from the settings: absolute as given, else relative to the dbt project."""
+    p = Path(path)
+    if p.is_absolute():
+        return p
+    from liftlab.warehouse import project_dir
+
+    return project_dir() / p
+
+
+def promoted_file_for(warehouse: str | os.PathLike) -> Path:
+    """The promoted configuration lives beside the warehouse it was tuned on."""
+    w = project_path(warehouse)
+    return w.with_name(w.stem + PROMOTED_SUFFIX)
+
+
+def _overrides(value: Any) -> dict[str, Any]:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):  # a rendered var may arrive as its text
+        value = yaml.safe_load(value)
+    if not isinstance(value, dict):
+        raise TypeError(f"clustering var must be a mapping of settings, got {value!r}")
+    return value
+
+
+def resolve(
+    experiment: Any,
+    overrides: Any,
+    experiments_file: Any,
+    promoted_file: Any,
+    warehouse: Any,
+) -> dict[str, Any]:
+    """The configuration in force for a dbt run (see ``config.resolve_config``)."""
+    promoted = project_path(promoted_file) if promoted_file else promoted_file_for(warehouse)
+    return resolve_config(
+        str(experiment or "") or None,
+        _overrides(overrides),
+        experiments_file=project_path(experiments_file or "config/clustering_experiments.yml"),
+        promoted_file=promoted,
+    )
+
+
+def read_sets(relation, cfg: dict[str, Any]):
+    """``fct_sets`` as pandas, only the allow-listed columns the configuration needs."""
+    columns = source_columns(cfg)  # fixed names from config.FEATURES, never user text
+    return relation.project(", ".join(f'"{c}"' for c in columns)).df()
+
+
+def fit(relation, cfg: dict[str, Any]):
+    """(features, fits) for the configuration, computed once per process and data."""
+    sets = read_sets(relation, cfg)
+    with _LOCK:
+        return pipeline.cached_fit(sets, cfg)
+
+
+def truth(path: Any):
+    """Ground truth keyed by lifter_id, or None when no file is configured."""
+    if not path:
+        return None
+    return pipeline.load_truth(str(project_path(str(path))))
+
+
+def with_run_keys(frame, cfg: dict[str, Any]):
+    """Stamp a table with the experiment name and configuration hash it came from."""
+    frame = frame.copy()
+    frame["experiment"] = str(cfg.get("name", ""))
+    frame["config_hash"] = config_hash(cfg)
+    return frame

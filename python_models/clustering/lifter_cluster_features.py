@@ -1,0 +1,17 @@
+"""Per-lifter (x lift, or x workout) features of the clustering in force, long form, in
+original units (liftlab.clustering.features.build_features)."""
+
+from liftlab.clustering.dbt_support import fit, resolve, with_run_keys
+from liftlab.clustering.pipeline import features_long_table
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    experiment = dbt.config.get("clustering_experiment")
+    overrides = dbt.config.get("clustering")
+    experiments_file = dbt.config.get("clustering_experiments_file")
+    promoted_file = dbt.config.get("clustering_promoted_file")
+    warehouse = dbt.config.get("clustering_warehouse")
+    cfg = resolve(experiment, overrides, experiments_file, promoted_file, warehouse)
+    feats, _ = fit(dbt.ref("fct_sets"), cfg)
+    return with_run_keys(features_long_table(feats, cfg), cfg)
