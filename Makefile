@@ -31,7 +31,7 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check liftlab python_models tests
 	$(BIN)/ruff format --check liftlab python_models tests
-	$(BIN)/sqlfluff lint models macros tests/dbt --disable-progress-bar
+	$(BIN)/sqlfluff lint models tests/dbt --disable-progress-bar
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal build

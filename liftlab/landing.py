@@ -281,11 +281,15 @@ SHAPE_PEEK_BYTES = 1 << 16
 
 
 def peek_shape(path: Path) -> str | None:
-    """The shape of a file, read from its first bytes."""
+    """The shape of a file, read from its first bytes (as many as are readable)."""
     head = b""
     try:
         with open_binary(path) as handle:
-            head = handle.read(SHAPE_PEEK_BYTES)
+            while len(head) < SHAPE_PEEK_BYTES:
+                chunk = handle.read(4096)
+                if not chunk:
+                    break
+                head += chunk
     except _READ_ERRORS:
         pass
     return detect_shape(head.decode("utf-8", errors="replace"))
@@ -431,11 +435,11 @@ def land_file(con: duckdb.DuckDBPyConnection, path: Path, digest: str) -> tuple[
             f"select coalesce(max(load_sequence), 0) + 1 from {RAW_SCHEMA}.landed_files"
         ).fetchall()[0][0]
         n_documents = 0
-        if shape is not None:
-            batches = _batched(iter_documents(path, shape, problems), BATCH_DOCUMENTS)
-            for batch in batches:
-                _insert_documents(con, batch, sequence, source_file, name)
-                n_documents += len(batch)
+        # read even a file whose shape is unknown: its read error is the problem to report
+        documents = iter_documents(path, shape or "jsonl", problems)
+        for batch in _batched(documents, BATCH_DOCUMENTS):
+            _insert_documents(con, batch, sequence, source_file, name)
+            n_documents += len(batch)
         if n_documents == 0 and not problems:
             problems.append(FileProblem(None, "empty_file", "the file holds no document"))
         con.execute(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,13 +49,19 @@ def dbt_environment(warehouse: Path) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-def run_dbt(arguments: Sequence[str], warehouse: Path, *, quiet: bool = False) -> None:
-    """Run a dbt command in-process against ``warehouse``; raise DbtFailed on failure."""
-    from dbt.cli.main import dbtRunner
+def dbt_executable() -> str:
+    """The `dbt` of this environment (beside the running Python), else the one on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
+
+def run_dbt(arguments: Sequence[str], warehouse: Path, *, quiet: bool = False) -> None:
+    """Run a dbt command against ``warehouse`` in a child process (so that no DuckDB
+    connection outlives it in this one); raise DbtFailed on failure."""
     dbt_environment(warehouse)
     project = project_dir()
     argv = [
+        dbt_executable(),
         *(["--quiet"] if quiet else []),
         *arguments,
         "--project-dir",
@@ -60,7 +69,6 @@ def run_dbt(arguments: Sequence[str], warehouse: Path, *, quiet: bool = False) -
         "--profiles-dir",
         str(project),
     ]
-    result = dbtRunner().invoke(argv)
-    if not result.success:
-        detail = f": {result.exception}" if result.exception else ""
-        raise DbtFailed(f"dbt {' '.join(arguments)} failed{detail}")
+    completed = subprocess.run(argv, cwd=project, check=False)
+    if completed.returncode != 0:
+        raise DbtFailed(f"dbt {' '.join(arguments)} failed (exit {completed.returncode})")

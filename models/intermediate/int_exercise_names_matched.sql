@@ -40,7 +40,7 @@ exact_matches as (
         aliases.lift
     from normalized
     inner join aliases
-        on normalized.exercise_normalized = aliases.alias
+    on normalized.exercise_normalized = aliases.alias
 
 ),
 
@@ -104,9 +104,9 @@ final as (
         end as typed_lift_match
     from normalized
     left join exact_matches
-        on normalized.exercise_raw = exact_matches.exercise_raw
+    on normalized.exercise_raw = exact_matches.exercise_raw
     left join fuzzy_matches
-        on normalized.exercise_raw = fuzzy_matches.exercise_raw
+    on normalized.exercise_raw = fuzzy_matches.exercise_raw
 
 )
 

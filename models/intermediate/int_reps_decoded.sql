@@ -59,12 +59,12 @@ checked as (
     select
         *,
         case
-            when rep_json_type is distinct from 'OBJECT' then 'rep_not_an_object'
+            when coalesce(rep_json_type, '') != 'OBJECT' then 'rep_not_an_object'
             when data_values_raw is null then 'data_not_an_array'
             when len(data_values_raw) = 0 then 'empty_data_array'
             when device_version is null then 'unknown_version_flag'
             when len(data_values) < settings_flag_position then 'truncated_data_array'
-            when data_values[settings_flag_position] is distinct from -9999
+            when coalesce(data_values[settings_flag_position] != -9999, true)
                 then 'settings_flag_misplaced'
         end as quarantine_reason
     from located
@@ -76,14 +76,14 @@ decoded as (
     select
         *,
         {%- for field in field_names %}
-        {{ openbarbell_field('data_values', 'device_version', field) }} as {{ field }}_value,
+            {{ openbarbell_field('data_values', 'device_version', field) }} as {{ field }}_value,
         {%- endfor %}
         case
             when data_values[bulk_start_flag_position] = -9876
                 then list_position(
-                    list_slice(data_values, bulk_start_flag_position + 1, len(data_values)),
-                    -6789
-                )
+                        list_slice(data_values, bulk_start_flag_position + 1, len(data_values)),
+                        -6789
+                    )
         end as bulk_end_offset
     from checked
 
@@ -96,16 +96,16 @@ with_bulk as (
         case
             when data_values[bulk_start_flag_position] = -9876
                 then list_transform(
-                    list_slice(
-                        data_values,
-                        bulk_start_flag_position + 1,
-                        coalesce(
-                            bulk_start_flag_position + bulk_end_offset - 1,
-                            len(data_values)
-                        )
-                    ),
-                    lambda x: case when isfinite(x) then floor(x)::integer end
-                )
+                        list_slice(
+                            data_values,
+                            bulk_start_flag_position + 1,
+                            coalesce(
+                                bulk_start_flag_position + bulk_end_offset - 1,
+                                len(data_values)
+                            )
+                        ),
+                        lambda x: try_cast(floor(x) as integer)
+                    )
         end as bulk_tick_intervals_us,
         case
             when bulk_end_offset is not null
@@ -128,7 +128,7 @@ dispositioned as (
         end as rep_disposition
     from with_bulk
     inner join documents
-        on with_bulk.document_id = documents.document_id
+    on with_bulk.document_id = documents.document_id
 
 ),
 
@@ -143,7 +143,7 @@ final as (
         rep_disposition,
         quarantine_reason,
         device_version,
-        rep_number_value::integer as rep_number,
+        try_cast(rep_number_value as integer) as rep_number,
         mean_velocity_m_s_value as mean_velocity_m_s,
         rom_mm_value as rom_mm,
         peak_velocity_m_s_value as peak_velocity_m_s,
@@ -178,8 +178,10 @@ final as (
         and is_app_valid is true
         and coalesce(isfinite(mean_velocity_m_s_value), false)
         and coalesce(isfinite(peak_velocity_m_s_value), false)
-        and mean_velocity_m_s_value between 0 and 10 - 1e-9
-        and peak_velocity_m_s_value between 0 and 10 - 1e-9 as is_usable,
+        and mean_velocity_m_s_value >= 0
+        and mean_velocity_m_s_value < 10
+        and peak_velocity_m_s_value >= 0
+        and peak_velocity_m_s_value < 10 as is_usable,
         case
             when rep_disposition != 'kept' then null
             when is_app_valid is not true then 'app_marked_invalid'

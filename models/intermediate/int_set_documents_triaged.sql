@@ -22,9 +22,9 @@ ranked as (
         case
             when quarantine_reason is null
                 then row_number() over (
-                    partition by set_id, quarantine_reason is null
-                    order by load_sequence desc, source_ordinal desc
-                )
+                        partition by set_id, quarantine_reason is null
+                        order by load_sequence desc, source_ordinal desc
+                    )
         end as revision_rank,
         case
             when quarantine_reason is null

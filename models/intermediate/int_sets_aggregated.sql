@@ -107,7 +107,7 @@ typed as (
         exercise_names.typed_lift_match
     from parsed
     left join exercise_names
-        on parsed.exercise_raw = exercise_names.exercise_raw
+    on parsed.exercise_raw = exercise_names.exercise_raw
 
 ),
 
@@ -117,7 +117,8 @@ joined as (
         typed.*,
         case
             when typed.weight_status = 'valid'
-                then typed.weight_number * case typed.weight_unit when 'kg' then 1.0 else 0.45359237 end
+                then typed.weight_number
+                    * case typed.weight_unit when 'kg' then 1.0 else 0.45359237 end
         end as load_kg,
         coalesce(rep_aggregates.rep_count_total, 0) as rep_count_total,
         coalesce(rep_aggregates.rep_count_usable, 0) as rep_count_usable,
@@ -140,9 +141,9 @@ joined as (
         lifts.max_plausible_1rm_kg
     from typed
     left join rep_aggregates
-        on typed.set_id = rep_aggregates.set_id
+    on typed.set_id = rep_aggregates.set_id
     left join lifts
-        on typed.typed_lift = lifts.lift
+    on typed.typed_lift = lifts.lift
 
 ),
 
@@ -151,15 +152,19 @@ with_load_check as (
     select
         *,
         -- %1RM from the lift's linear load-velocity profile at the set's best rep,
-        -- bounded to [40 %, 100 %] so that fast warm-ups do not inflate the estimate
-        load_kg / greatest(
-            0.4,
-            least(
-                1.0,
-                (velocity_at_zero_load_m_s - best_mean_velocity_m_s)
-                / (velocity_at_zero_load_m_s - minimum_velocity_threshold_m_s)
-            )
-        ) as implied_1rm_kg
+        -- bounded to [40 %, 100 %] so that fast warm-ups do not inflate the estimate;
+        -- null without a typed lift, a usable rep or a load
+        case
+            when best_mean_velocity_m_s is not null and velocity_at_zero_load_m_s is not null
+                then load_kg / greatest(
+                        0.4,
+                        least(
+                            1.0,
+                            (velocity_at_zero_load_m_s - best_mean_velocity_m_s)
+                            / (velocity_at_zero_load_m_s - minimum_velocity_threshold_m_s)
+                        )
+                    )
+        end as implied_1rm_kg
     from joined
 
 ),
@@ -210,7 +215,7 @@ final as (
         case
             when best_mean_velocity_m_s > 0
                 then 100.0 * (best_mean_velocity_m_s - slowest_mean_velocity_m_s)
-                / best_mean_velocity_m_s
+                    / best_mean_velocity_m_s
         end as velocity_loss_pct,
         rom_mm_mean,
         rom_mm_sd,

@@ -58,7 +58,7 @@ final as (
             as lifter_identified_by
     from set_summary
     left join reps
-        on set_summary.lifter_id = reps.lifter_id
+    on set_summary.lifter_id = reps.lifter_id
 
 )
 

@@ -9,7 +9,7 @@ with
 
 landed as (
 
-    select count(*) as n from {{ source('openbarbell', 'set_documents') }}
+    select count(*) as record_count from {{ source('openbarbell', 'set_documents') }}
 
 ),
 
@@ -21,7 +21,7 @@ documents as (
 
 reps_read as (
 
-    select sum(rep_count_in_document) as n
+    select sum(rep_count_in_document) as record_count
     from {{ ref('stg_openbarbell__set_documents') }}
     where quarantine_reason is null
 
@@ -37,7 +37,7 @@ document_counts as (
 
     select
         'document' as level,
-        (select n from landed) as records_read,
+        (select landed.record_count from landed) as records_read,
         (select count(*) from {{ ref('fct_sets') }}) as records_kept,
         count(*) filter (where document_disposition = 'quarantined') as records_quarantined,
         count(*) filter (where document_disposition = 'superseded') as records_superseded,
@@ -51,7 +51,7 @@ rep_counts as (
 
     select
         'rep' as level,
-        coalesce((select n from reps_read), 0) as records_read,
+        coalesce((select reps_read.record_count from reps_read), 0) as records_read,
         (select count(*) from {{ ref('fct_reps') }}) as records_kept,
         count(*) filter (where rep_disposition = 'quarantined') as records_quarantined,
         count(*) filter (where rep_disposition = 'superseded') as records_superseded,

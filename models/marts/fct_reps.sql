@@ -66,7 +66,7 @@ final as (
         reps.app_version
     from reps
     inner join sets
-        on reps.set_id = sets.set_id
+    on reps.set_id = sets.set_id
 
 )
 

@@ -25,8 +25,10 @@ final as (
         sum(rep_count_usable) as rep_count_usable,
         list_sort(list_distinct(list(lift) filter (where lift is not null))) as lifts,
         count(distinct lift) as lift_count,
-        sum(load_kg * rep_count_usable) as volume_load_kg,
-        max(load_kg) as heaviest_load_kg,
+        sum(load_kg * rep_count_usable) filter (
+            where not is_load_outlier
+        ) as volume_load_kg,
+        max(load_kg) filter (where not is_load_outlier) as heaviest_load_kg,
         avg(mean_velocity_m_s) as mean_velocity_m_s,
         avg(rpe) as mean_rpe
     from sets

@@ -67,7 +67,7 @@ document_level as (
         {{ redact_personal_data('raw_documents.raw_text') }} as raw_text
     from documents
     inner join raw_documents
-        on documents.document_id = raw_documents.document_id
+    on documents.document_id = raw_documents.document_id
     where documents.document_disposition = 'quarantined'
 
 ),
@@ -89,7 +89,7 @@ rep_level as (
         ) }} as raw_text
     from reps
     inner join documents
-        on reps.document_id = documents.document_id
+    on reps.document_id = documents.document_id
 
 ),
 

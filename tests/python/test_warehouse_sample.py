@@ -1,0 +1,130 @@
+"""The warehouse built from the real OpenBarbell app history sample: exact figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import REPO, query, scalar
+
+from liftlab.privacy import pseudonymize
+
+
+def test_sets_reps_and_usable_reps(sample_warehouse):
+    assert scalar(sample_warehouse, "select count(*) from fct_sets") == 60
+    assert scalar(sample_warehouse, "select count(*) from fct_reps") == 162
+    assert scalar(sample_warehouse, "select count(*) from fct_reps where is_usable") == 160
+
+
+def test_unusable_reps_have_reasons(sample_warehouse):
+    rows = query(
+        sample_warehouse,
+        "select unusable_reason, mean_velocity_m_s from fct_reps where not is_usable order by 1",
+    )
+    assert rows == [
+        ("non_finite_velocity", float("inf")),
+        ("velocity_out_of_range", 299792458.0),
+    ]
+
+
+def test_lifts_and_workouts(sample_warehouse):
+    lifts = dict(query(sample_warehouse, "select typed_lift, count(*) from fct_sets group by 1"))
+    assert lifts == {"squat": 49, "bench_press": 11}
+    assert scalar(sample_warehouse, "select count(*) from fct_workouts") == 12
+    assert scalar(sample_warehouse, "select count(*) from dim_lifters") == 1
+
+
+def test_thousand_pound_squat_is_flagged_not_deleted(sample_warehouse):
+    rows = query(
+        sample_warehouse,
+        "select typed_lift, weight_value, weight_unit, round(load_kg, 3) from fct_sets"
+        " where is_load_outlier",
+    )
+    assert rows == [("squat", 1000.0, "lb", round(1000 * 0.45359237, 3))]
+
+
+def test_garbage_rpe_is_nulled_and_flagged(sample_warehouse):
+    rows = query(
+        sample_warehouse,
+        "select rpe_raw, rpe, rpe_status from fct_sets where is_rpe_flagged",
+    )
+    assert rows == [("1575.0", None, "out_of_range")]
+    # "0.0" means not entered: null, not flagged
+    assert scalar(sample_warehouse, "select count(*) from fct_sets where rpe = 0") == 0
+
+
+def test_loads_are_converted_to_kg_and_keep_the_original(sample_warehouse):
+    rows = query(
+        sample_warehouse,
+        "select weight_raw, weight_unit_raw, load_kg from fct_sets"
+        " where weight_raw = '184.664246824' limit 1",
+    )
+    _raw, unit, load_kg = rows[0]
+    factor = 0.45359237 if unit == "lbs" else 1.0
+    assert abs(load_kg - 184.664246824 * factor) < 1e-9
+
+
+def test_lifter_id_is_the_salted_hash_of_the_source_file(sample_warehouse, sample_path):
+    lifter_id = scalar(sample_warehouse, "select lifter_id from dim_lifters")
+    assert lifter_id == pseudonymize(f"file:{sample_path.name}")
+
+
+def test_everything_read_is_accounted_for(sample_warehouse):
+    rows = query(
+        sample_warehouse,
+        "select level, records_read, records_kept, records_accounted from fct_record_counts"
+        " order by level",
+    )
+    assert rows == [("document", 60, 60, 60), ("rep", 162, 162, 162)]
+    assert scalar(sample_warehouse, "select count(*) from rejected_records") == 0
+
+
+def test_no_mac_address_or_device_name_in_marts(sample_warehouse):
+    for table in ("fct_reps", "fct_sets", "fct_workouts", "dim_lifters", "rejected_records"):
+        columns = [r[0] for r in query(sample_warehouse, f"describe {table}")]
+        text_columns = " || ".join(f"coalesce({c}::varchar, '')" for c in columns)
+        hits = scalar(
+            sample_warehouse,
+            f"select count(*) from {table} where regexp_matches({text_columns},"
+            " '([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}')",
+        )
+        assert hits == 0, table
+
+
+def test_liftlab_sql_answers(sample_warehouse):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "liftlab.cli",
+            "sql",
+            "select count(*) as reps from fct_reps",
+            "--warehouse",
+            str(sample_warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    assert "162" in result.stdout
+
+
+def test_liftlab_sql_is_read_only(sample_warehouse):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "liftlab.cli",
+            "sql",
+            "delete from fct_reps",
+            "--warehouse",
+            str(sample_warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert result.returncode == 1
+    assert "read-only" in result.stderr.lower()
+    assert scalar(sample_warehouse, "select count(*) from fct_reps") == 162
