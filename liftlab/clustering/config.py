@@ -269,13 +269,17 @@ def resolve_config(
             )
         base = dict(experiments.get(name, {}))
         base["name"] = name
+    applied = []
     for key, value in (overrides or {}).items():
         if value is None or (isinstance(value, str) and value.strip() == ""):
             continue
+        applied.append(key)
         if key.startswith("cut_") and key in ("cut_method", "cut_value"):
             cut = dict(base.get("cut") or DEFAULT_CONFIG["cut"])
             cut[key[4:]] = value
             base["cut"] = cut
         else:
             base[key] = value
+    if applied:
+        base["name"] = f"{base['name']}+{','.join(sorted(applied))}"
     return validate_config(base)

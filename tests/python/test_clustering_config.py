@@ -80,7 +80,8 @@ def test_resolve_overrides_and_promoted(tmp_path):
     cfg = resolve_config(
         None, {"cut_method": "n_clusters", "cut_value": 4}, experiments_file=EXPERIMENTS
     )
-    assert cfg["cut"] == {"method": "n_clusters", "value": 4} and cfg["name"] == "default"
+    assert cfg["cut"] == {"method": "n_clusters", "value": 4}
+    assert cfg["name"] == "default+cut_method,cut_value"
     promoted = tmp_path / "promoted.yml"
     promoted.write_text("run_id: abc\nconfig: {linkage: complete, distance: cityblock}\n")
     cfg = resolve_config(None, experiments_file=EXPERIMENTS, promoted_file=promoted)
