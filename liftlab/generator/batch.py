@@ -6,6 +6,7 @@ depends only on the seed, the counts and the profile, never on timing or dict or
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,6 +74,25 @@ def typed_weights(rng: np.random.Generator, lifters: Lifters, plan: SetPlan) -> 
     return np.maximum(np.rint(value / step) * step, np.where(lbs, 45.0, 20.0))
 
 
+TAG_TEXT = [
+    '"tags":['
+    + ",".join(t for t, on in zip(('"warmup"', '"belt"', '"band"'), bits, strict=True) if on)
+    + "],"
+    for bits in ((c & 1, c & 2, c & 4) for c in range(8))
+]
+
+
+def _weight_texts(rng: np.random.Generator, typed: np.ndarray, new: np.ndarray) -> list[str]:
+    """Weight as the app version stores it: number (old), string, or many-decimal string."""
+    decimals = (rng.random(typed.size) < 0.08) & new
+    jitter = rng.uniform(-0.5, 0.5, typed.size)
+    plain = list(map(repr, typed.tolist()))
+    out = [f'"{p}"' if nw else p for p, nw in zip(plain, new.tolist(), strict=True)]
+    for i in np.flatnonzero(decimals).tolist():
+        out[i] = f'"{typed[i] + jitter[i]:.9f}"'
+    return out
+
+
 def set_fields(
     rng: np.random.Generator,
     lifters: Lifters,
@@ -86,28 +106,15 @@ def set_fields(
     lbs = lifters.uses_lbs[plan.lifter]
     new = lifters.new_app[plan.lifter]
     typed_kg = np.where(lbs, typed * LB_KG, typed)
-    decimals = rng.random(n) < 0.08
-    jitter = rng.uniform(-0.5, 0.5, n)
-    weight = []
-    for i in range(n):
-        if not new[i]:
-            weight.append(encode.float_text(typed[i]))
-        elif decimals[i]:
-            weight.append(f'"{typed[i] + jitter[i]:.9f}"')
-        else:
-            weight.append(f'"{encode.float_text(typed[i])}"')
-    metric = np.where(lbs, "lbs", "kgs")
+    weight = _weight_texts(rng, typed, new)
     wrong = fault == F["wrong_unit_label"]
-    metric = np.where(wrong, np.where(lbs, "kgs", "lbs"), metric).tolist()
+    metric = np.where(lbs != wrong, "lbs", "kgs").tolist()
     rpe = [
-        f'"{encode.float_text(r)}"' if nw else encode.float_text(r)
-        for r, nw in zip(plan.rpe.tolist(), new.tolist(), strict=True)
+        f'"{r}"' if nw else r
+        for r, nw in zip(map(repr, plan.rpe.tolist()), new.tolist(), strict=True)
     ]
     garbage = pick(rng, GARBAGE_RPE, n)
-    deleted = fault == F["deleted_set"]
-    deletion = []
-    tags = []
-    for i in range(n):
+    for i in np.flatnonzero(fault >= 0).tolist():
         code = int(fault[i])
         if code == F["weight_empty"]:
             weight[i] = '""'
@@ -118,20 +125,63 @@ def set_fields(
             rpe[i] = garbage[i]
         elif code == F["wrong_unit_label"]:
             detail[i] = f"value in {'lbs' if lbs[i] else 'kgs'}, labelled {metric[i]}"
-        if new[i]:
-            deletion.append('"deleted":true,' if deleted[i] else "")
-            t = []
-            if plan.is_warmup[i]:
-                t.append('"warmup"')
-            if plan.belt[i]:
-                t.append('"belt"')
-            if plan.band[i]:
-                t.append('"band"')
-            tags.append('"tags":[' + ",".join(t) + "],")
+    deleted = (fault == F["deleted_set"]).tolist()
+    tag_code = (plan.is_warmup * 1 + plan.belt * 2 + plan.band * 4).tolist()
+    deletion, tags = [], []
+    for nw, gone, code in zip(new.tolist(), deleted, tag_code, strict=True):
+        if nw:
+            deletion.append('"deleted":true,' if gone else "")
+            tags.append(TAG_TEXT[code])
         else:
-            deletion.append('"removed":true,' if deleted[i] else '"removed":false,')
+            deletion.append('"removed":true,' if gone else '"removed":false,')
             tags.append("")
     return SetFields(labels, weight, metric, rpe, deletion, tags, typed_kg, detail)
+
+
+def _version_middles(
+    lifters: Lifters, who: np.ndarray, reps: RepBatch, stamps: list[str]
+) -> list[str]:
+    """Indices 6..9 of each rep's array (V2/V3); empty for V1 (its settings flag is at 6)."""
+    version = lifters.device_version[who]
+    mids = np.full(reps.size, "", dtype=object)
+    dur = reps.duration_us.astype(np.int64)
+    rest = reps.rest_min.astype(np.int64)
+    for v in (2, 3):
+        idx = np.flatnonzero(version == v)
+        first = (
+            [f'"{a:.8g}"' for a in reps.peak_accel[idx].tolist()]
+            if v == 3
+            else ['"-2121.0"'] * idx.size
+        )
+        mids[idx] = [
+            f'{a},"{d}.0","{r}.0",{stamps[i]},'
+            for a, d, r, i in zip(
+                first, dur[idx].tolist(), rest[idx].tolist(), idx.tolist(), strict=True
+            )
+        ]
+    return mids.tolist()
+
+
+def _apply_rep_faults(
+    rng: np.random.Generator, out: list[str], rep_fault: np.ndarray, version: np.ndarray
+) -> None:
+    """Rewrite the few faulty reps in place (text level, like a buggy client would)."""
+    for i in np.flatnonzero(rep_fault >= 0).tolist():
+        code = REP_FAULTS[rep_fault[i]]
+        head, data = out[i].split(',"data":[', 1)
+        items = data[:-2].split(",")
+        if code == "infinite_velocity":
+            items[2] = '"Infinity"'
+        elif code == "absurd_velocity":
+            items[2] = f'"{encode.ABSURD_VELOCITY}"'
+        elif code == "truncated_array":
+            flag = encode.SETTINGS_FLAG_INDEX[int(version[i])]
+            items = items[: 3 + int(rng.integers(0, flag - 3))]
+        elif code == "invalid_rep":
+            head = head.replace('"isValid":true', '"isValid":false', 1)
+        else:
+            head = head.replace('"removed":false', '"removed":true', 1)
+        out[i] = f'{head},"data":[{",".join(items)}]}}'
 
 
 def rep_texts(
@@ -143,60 +193,37 @@ def rep_texts(
     rep_fault: np.ndarray,
 ) -> list[str]:
     """The JSON text of every rep object."""
-    bulk = encode.bulk_strings(rng, reps.traces.values)
-    offs = reps.traces.offsets.tolist()
+    bulk, chars = encode.bulk_text(rng, reps.traces.values)
+    char_at = chars[reps.traces.offsets]
+    offs = char_at.tolist()
     who = plan.lifter[reps.set_index]
-    version = lifters.device_version[who].tolist()
-    stamps = encode.java_float_strings(reps.device_us)
-    times = encode.iso_ms(reps.time_ms)
-    battery = np.clip(
-        rng.integers(15, 100, plan.size)[reps.set_index] - reps.rep_index, 5, 100
-    ).tolist()
-    cut = rng.random(reps.size).tolist()
+    flags = [encode.FLAG[v] for v in (3, 2, 1)]
+    flag = [flags[3 - v] for v in lifters.device_version[who].tolist()]
+    mids = _version_middles(lifters, who, reps, encode.java_float_strings(reps.device_us))
+    battery = np.clip(rng.integers(15, 100, plan.size)[reps.set_index] - reps.rep_index, 5, 100)
     cols = zip(
         who.tolist(),
-        version,
+        encode.iso_ms(reps.time_ms),
+        flag,
         (reps.rep_index + 1).tolist(),
-        reps.mean_velocity.tolist(),
+        map(repr, reps.mean_velocity.tolist()),
         reps.rom_mm.astype(np.int64).tolist(),
-        reps.peak_velocity.tolist(),
+        map(repr, reps.peak_velocity.tolist()),
         reps.peak_location.astype(np.int64).tolist(),
-        reps.peak_accel.tolist(),
-        reps.duration_us.astype(np.int64).tolist(),
-        reps.rest_min.astype(np.int64).tolist(),
-        rep_fault.tolist(),
-        strict=True,
+        mids,
+        offs[:-1],
+        offs[1:],
+        battery.tolist(),
+        strict=False,
     )
-    out = []
-    for i, (w, v, num, mv, rom, pv, loc, acc, dur, rest, rf) in enumerate(cols):
-        mv_text = (
-            "Infinity"
-            if rf == R["infinite_velocity"]
-            else encode.ABSURD_VELOCITY
-            if rf == R["absurd_velocity"]
-            else repr(mv)
-        )
-        head = f'"{encode.FLAG[v]}","{num}.0","{mv_text}","{rom}.0","{pv!r}","{loc}.0"'
-        if v == 3:
-            head += f',"{acc:.8g}","{dur}.0","{rest}.0",{stamps[i]},'
-        elif v == 2:
-            head += f',"-2121.0","{dur}.0","{rest}.0",{stamps[i]},'
-        else:
-            head += ","
-        data = (
-            f"{head}{text.settings[w]},{','.join(bulk[offs[i] : offs[i + 1]])}"
-            f',"-6789.0","{battery[i]}.0"'
-        )
-        if rf == R["truncated_array"]:
-            items = data.split(",")
-            keep = 3 + int(cut[i] * (encode.SETTINGS_FLAG_INDEX[v] - 3))
-            data = ",".join(items[:keep])
-        valid = "false" if rf == R["invalid_rep"] else "true"
-        removed = "true" if rf == R["removed_rep"] else "false"
-        out.append(
-            f'{{"isValid":{valid},"removed":{removed},{text.rep_prefix[w]}{times[i]}",'
-            f'"data":[{data}]}}'
-        )
+    pre, settings = text.rep_prefix, text.settings
+    out = [
+        f'{{"isValid":true,"removed":false,{pre[w]}{t}","data":["{f}","{num}.0","{mv}",'
+        f'"{rom}.0","{pv}","{loc}.0",{mid}{settings[w]},{bulk[a : b - 1]},'
+        f'"-6789.0","{bat}.0"]}}'
+        for w, t, f, num, mv, rom, pv, loc, mid, a, b, bat in cols
+    ]
+    _apply_rep_faults(rng, out, rep_fault, lifters.device_version[who])
     return out
 
 
@@ -261,32 +288,38 @@ def build_batch(
 
     fault_name: list[str | None] = [DRAWN_SET_FAULTS[c] if c >= 0 else None for c in fault.tolist()]
     detail = list(fields.detail)
-    lines: list[str] = []
-    line_src = src.tolist()
-    sup_pos = {int(s): j for j, s in enumerate(superseded.tolist())}
-    typed_exercise: list[str | None] = []
-    bad = frozenset(malformed.tolist())
-    for line_idx, i in enumerate(line_src):
-        weight, rpe, exercise = fields.weight[i], fields.rpe[i], fields.exercise[i]
-        if line_idx < n_base and i in sup_pos:
-            weight, rpe, exercise, det = _superseded_edit(rng, fields, i, edit_kind[sup_pos[i]])
-            fault_name[i] = "superseded"
-            detail[i] = det
-        who = int(plan.lifter[i])
-        line = (
-            f'{{"_id":"{doc_ids[line_idx]}","userID":"{lifters.user_id[who]}",'
-            f'"setID":"{set_ids[i]}","workoutID":"{workout_ids[plan.workout[i]]}",'
-            f'"exercise":{encode.json_text(exercise)},"setNumber":{plan.set_number[i]}.0,'
-            f'"weight":{weight},"metric":"{fields.metric[i]}","rpe":{rpe},{fields.tags[i]}'
-            f'"initialStartTime":"{starts[i]}",{fields.deletion[i]}'
-            f'"reps":[{",".join(rep_text[rep_start[i] : rep_start[i + 1]])}]}}'
+    user = [lifters.user_id[w] for w in plan.lifter.tolist()]
+    workout = [workout_ids[w] for w in plan.workout.tolist()]
+    reps_text = [",".join(rep_text[a:b]) for a, b in itertools.pairwise(rep_start)]
+
+    def line(doc: str, i: int, weight: str, rpe: str, exercise: str | None) -> str:
+        return (
+            f'{{"_id":"{doc}","userID":"{user[i]}","setID":"{set_ids[i]}",'
+            f'"workoutID":"{workout[i]}","exercise":{encode.json_text(exercise)},'
+            f'"setNumber":{set_number[i]}.0,"weight":{weight},"metric":"{fields.metric[i]}",'
+            f'"rpe":{rpe},{fields.tags[i]}"initialStartTime":"{starts[i]}",'
+            f'{fields.deletion[i]}"reps":[{reps_text[i]}]}}'
         )
-        if line_idx < n_base and fault_name[i] is None and i in bad:
-            line = line[: 10 + int(cut[i] * (len(line) - 12))]
-            fault_name[i] = "malformed_json"
-            detail[i] = "line cut mid-way"
-        lines.append(line)
-        typed_exercise.append(exercise)
+
+    set_number = plan.set_number.tolist()
+    lines = [
+        line(doc_ids[i], i, fields.weight[i], fields.rpe[i], fields.exercise[i])
+        for i in range(n_base)
+    ]
+    typed_exercise = list(fields.exercise)
+    for j, i in enumerate(superseded.tolist()):
+        weight, rpe, exercise, det = _superseded_edit(rng, fields, i, edit_kind[j])
+        lines[i] = line(doc_ids[i], i, weight, rpe, exercise)
+        lines.append(
+            line(doc_ids[n_base + j], i, fields.weight[i], fields.rpe[i], fields.exercise[i])
+        )
+        typed_exercise[i] = exercise
+        fault_name[i], detail[i] = "superseded", det
+    typed_exercise += [fields.exercise[i] for i in superseded.tolist()]
+    for i in malformed.tolist():
+        lines[i] = lines[i][: 10 + int(cut[i] * (len(lines[i]) - 12))]
+        fault_name[i], detail[i] = "malformed_json", "line cut mid-way"
+    line_src = src.tolist()
 
     rep_fault_lists = _rep_fault_lists(rep_fault, rep_start, plan.size)
     numbers = list(range(first_line, first_line + len(lines)))

@@ -21,20 +21,41 @@ ABSURD_VELOCITY = "299792458.0"
 
 
 @cache
-def _int_table() -> np.ndarray:
-    return np.array([f'"{i}.' for i in range(MAX_BULK_INT + 1)], dtype=object)
+def _digit_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """ASCII digits of 0..99999 (leading zeros as NUL) and of 4-digit fractions (trailing
+    zeros as NUL, "0" kept for zero), with their printed lengths."""
+    ints = np.array([f"{i:>5}".replace(" ", "\0") for i in range(MAX_BULK_INT + 1)])
+    fracs = np.array([f"{i:04d}".rstrip("0").ljust(4, "\0") or "0\0\0\0" for i in range(10_000)])
+    int_cells = ints.astype("S5").view(np.uint8).reshape(-1, 5)
+    frac_cells = fracs.astype("S4").view(np.uint8).reshape(-1, 4)
+    return int_cells, (int_cells != 0).sum(1), frac_cells, (frac_cells != 0).sum(1)
 
 
-@cache
-def _frac_table() -> np.ndarray:
-    return np.array([(f"{i:04d}".rstrip("0") or "0") + '"' for i in range(10_000)], dtype=object)
+def bulk_text(rng: np.random.Generator, values: np.ndarray) -> tuple[str, np.ndarray]:
+    """All bulk values of a batch as one text of quoted items followed by commas.
 
-
-def bulk_strings(rng: np.random.Generator, values: np.ndarray) -> list[str]:
-    """Quoted bulk values: integer part = µs per tick, fraction = a smoothed second reading."""
+    Integer part = µs per tick; the fraction (trailing zeros stripped) is a second, smoothed
+    reading, as in the sample ("1094.103"). Returns the text and the char offset of every
+    item (len = values + 1), so a rep's items are ``text[c[a] : c[b] - 1]``. Built as a
+    byte matrix with NUL padding dropped at the end, rather than one Python string per
+    value: that is most of the throughput.
+    """
+    n = values.size
     ints = np.clip(np.rint(values), 1, MAX_BULK_INT).astype(np.int64)
-    frac = np.clip(np.rint(ints * rng.uniform(0.88, 1.32, ints.size)), 0, 9999).astype(np.int64)
-    return (_int_table()[ints] + _frac_table()[frac]).tolist()
+    frac = np.clip(np.rint(ints * rng.uniform(0.88, 1.32, n)), 0, 9999).astype(np.int64)
+    int_cells, int_len, frac_cells, frac_len = _digit_tables()
+    cells = np.empty((n, 13), dtype=np.uint8)
+    cells[:, 0] = ord('"')
+    cells[:, 1:6] = int_cells[ints]
+    cells[:, 6] = ord(".")
+    cells[:, 7:11] = frac_cells[frac]
+    cells[:, 11] = ord('"')
+    cells[:, 12] = ord(",")
+    flat = cells.ravel()
+    text = flat[flat != 0].tobytes().decode("ascii")
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(4 + int_len[ints] + frac_len[frac], out=offsets[1:])
+    return text, offsets
 
 
 def java_float_strings(values: np.ndarray) -> list[str]:
@@ -45,11 +66,10 @@ def java_float_strings(values: np.ndarray) -> list[str]:
     carry = mant >= 100_000_000
     mant = np.where(carry, mant // 10, mant)
     exp = exp + carry
-    out = []
-    for m, e in zip(mant.tolist(), exp.tolist(), strict=True):
-        tail = str(m % 10_000_000).zfill(7).rstrip("0") or "0"
-        out.append(f'"{m // 10_000_000}.{tail}E{e}"')
-    return out
+    return [
+        f'"{m[0]}.{m[1:].rstrip("0") or "0"}E{e}"'
+        for m, e in zip(map(str, mant.tolist()), exp.tolist(), strict=True)
+    ]
 
 
 def device_settings(version: int, unit: int, firmware_v3: str = "3.01") -> str:

@@ -69,7 +69,7 @@ class LiftPhysics:
 
 PHYSICS: dict[str, LiftPhysics] = {
     "squat": LiftPhysics(
-        0.30, 1.45, 610.0, 0.16, 80.5, 8.0, 1.00, (0.55, 0.18, 0.62, 0.48, 0.50, 0.62)
+        0.30, 1.45, 610.0, 0.19, 81.5, 9.0, 1.00, (0.55, 0.18, 0.62, 0.48, 0.50, 0.62)
     ),
     "bench_press": LiftPhysics(
         0.15, 1.60, 343.0, 0.12, 62.0, 12.0, 0.68, (0.50, 0.30, 0.84, 0.66, 0.62, 0.34)
@@ -117,16 +117,23 @@ def _ease(t: np.ndarray) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(np.pi * np.clip(t, 0.0, 1.0))
 
 
-def shape_values(x: np.ndarray, knots_x: np.ndarray, knots_y: np.ndarray) -> np.ndarray:
-    """Relative velocity at positions ``x`` (flat) for per-point knots (n, 5), eased."""
-    out = np.empty_like(x)
-    for k in range(knots_x.shape[1] - 1):
-        x0, x1 = knots_x[:, k], knots_x[:, k + 1]
-        mask = (x >= x0) & (x <= x1) if k == 0 else (x > x0) & (x <= x1)
-        t = (x[mask] - x0[mask]) / np.maximum(x1[mask] - x0[mask], 1e-9)
-        y0, y1 = knots_y[mask, k], knots_y[mask, k + 1]
-        out[mask] = y0 + (y1 - y0) * _ease(t)
-    return out
+def shape_values(x: np.ndarray, owner: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> np.ndarray:
+    """Relative velocity at positions ``x`` (0 < x < 1) of rep ``owner``, eased between knots.
+
+    ``kx`` and ``ky`` are (n_reps, k) knot positions (0 first, 1 last, non-decreasing) and
+    values. Points and knots are laid on one axis (rep index + position) so that a single
+    ``searchsorted`` finds every point's segment.
+    """
+    width = kx.shape[1]
+    axis = (np.arange(kx.shape[0])[:, None] + kx).ravel()
+    flat_y = ky.ravel()
+    hi = np.searchsorted(axis, owner + x, side="left")
+    hi = np.clip(hi, owner * width + 1, owner * width + width - 1)
+    lo = hi - 1
+    x0 = axis[lo]
+    t = (owner + x - x0) / np.maximum(axis[hi] - x0, 1e-9)
+    y0 = flat_y[lo]
+    return y0 + (flat_y[hi] - y0) * _ease(t)
 
 
 def rep_knots(shape: np.ndarray, loc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +173,7 @@ def build_traces(
     pos = np.arange(offsets[-1]) - offsets[owner]
     x = (pos + 0.5) / n[owner]
     kx, ky = rep_knots(shape, loc / 100.0)
-    rel = shape_values(x, kx[owner], ky[owner])
+    rel = shape_values(x, owner, kx, ky)
     rel *= rng.normal(1.0, 0.02, rel.size)
     rel = np.clip(rel, 0.05, None)
     inv_mean = np.bincount(owner, weights=1.0 / rel, minlength=n.size) / n

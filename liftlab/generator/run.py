@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +106,13 @@ def manifest(config: GenerateConfig, tally: Tally, rates: dict[str, float]) -> d
 
 
 def generate(config: GenerateConfig) -> dict:
-    """Write the export, its truth files and manifest; return the manifest."""
+    """Write the export, its truth files and manifest; return the manifest.
+
+    Batches are built in the main thread; compressing and writing a batch happens in one
+    background thread (zlib and pyarrow release the GIL), at most two batches in flight so
+    memory stays bounded. The cyclic GC is paused while batches are built (no cycles are
+    created; the many short-lived strings would only trigger useless collections).
+    """
     rates = profile_rates(config.faults)
     lifters = make_lifters(
         np.random.default_rng(np.random.SeedSequence([config.seed, 1])), config.lifters
@@ -116,20 +124,35 @@ def generate(config: GenerateConfig) -> dict:
     truth = TruthWriter(paths["truth_sets"])
     tally = Tally()
     bar = _progress(config)
+    pending: deque[Future] = deque()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        for index, size in enumerate(batch_sizes(config.sets, config.batch_lines)):
-            batch = build_batch(config.seed, index, tally.lines + 1, size, lifters, text, rates)
-            export.write_lines(batch.lines)
-            truth.write(batch.truth)
-            tally.add(batch)
-            bar.update(size)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            for index, size in enumerate(batch_sizes(config.sets, config.batch_lines)):
+                batch = build_batch(config.seed, index, tally.lines + 1, size, lifters, text, rates)
+                tally.add(batch)
+                data = ("\n".join(batch.lines) + "\n").encode("utf-8")
+                pending.append(pool.submit(_write, export, truth, data, batch.truth))
+                while len(pending) > 1:
+                    pending.popleft().result()
+                bar.update(size)
+            while pending:
+                pending.popleft().result()
     finally:
+        if gc_was_enabled:
+            gc.enable()
         bar.close()
         export.close()
         truth.close()
     result = manifest(config, tally, rates)
     write_manifest(paths["manifest"], result)
     return result
+
+
+def _write(export: ExportFile, truth: TruthWriter, data: bytes, columns: dict) -> None:
+    export.write(data)
+    truth.write(columns)
 
 
 def _progress(config: GenerateConfig):

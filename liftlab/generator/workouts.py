@@ -51,6 +51,7 @@ WARMUPS = _cum_table([a.warmups for a in ARCHETYPES], 4)
 ZONE = np.array([a.zone for a in ARCHETYPES])
 WORK_SETS = np.array([a.work_sets for a in ARCHETYPES])
 RPE_RATE = np.array([a.rpe_rate for a in ARCHETYPES])
+RPE = np.array([a.rpe for a in ARCHETYPES])
 BELT_RATE = np.array([a.belt_rate for a in ARCHETYPES])
 BAND_RATE = np.array([a.band_rate for a in ARCHETYPES])
 
@@ -104,8 +105,8 @@ def plan_workouts(rng: np.random.Generator, lifters: Lifters, n_workouts: int) -
     warm_reps = rng.choice([1, 2, 3], size=n, p=[0.9, 0.08, 0.02])
     cap = max_reps(pct).astype(np.int64)
     reps = np.where(warm, warm_reps, np.minimum(work_reps, cap))
-    rir = np.clip(cap - reps + rng.normal(0, 0.7, n), 0, 5)
-    rpe = np.clip(np.round((10 - rir) * 2) / 2, 5, 10)
+    habit = RPE[arch_s, 0] + 8.0 * (pct - ZONE[arch_s, 0]) + RPE[arch_s, 1] * rng.normal(size=n)
+    rpe = np.clip(np.round(habit * 2) / 2, 4, 10)
     rpe = np.where(warm | (rng.random(n) >= RPE_RATE[arch_s]), 0.0, rpe)
     workout = b_workout[block]
     _, set_pos = _expand(np.bincount(workout, minlength=n_workouts))

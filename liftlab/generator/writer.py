@@ -63,11 +63,10 @@ class ExportFile:
         self._gz: gzip.GzipFile | None = None
         if path.name.endswith(".gz"):
             self._gz = gzip.GzipFile(
-                filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=6
+                filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=1
             )
 
-    def write_lines(self, lines: list[str]) -> None:
-        data = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    def write(self, data: bytes) -> None:
         (self._gz or self._raw).write(data)
 
     def close(self) -> None:

@@ -1,0 +1,53 @@
+"""Benchmark of `liftlab generate` (prints figures; not a test).
+
+Usage: .venv/bin/python benchmarks/bench_generator.py --reps 1000000 [--gzip] [--keep DIR]
+
+Prints reps written, wall time, reps/s (wall), main-thread CPU reps/s (one core's work:
+the batch building; compression runs in a background thread), process CPU reps/s, and
+peak RSS of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from liftlab.generator.run import GenerateConfig, generate
+
+REPS_PER_SET = 1.65
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=1_000_000, help="approximate reps")
+    parser.add_argument("--lifters", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gzip", action="store_true", help="write .jsonl.gz")
+    parser.add_argument("--keep", type=Path, help="write into this directory and keep it")
+    args = parser.parse_args()
+    sets = max(1, round(args.reps / REPS_PER_SET))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        out = folder / ("bench.jsonl.gz" if args.gzip else "bench.jsonl")
+        wall0, cpu0, thread0 = time.perf_counter(), time.process_time(), time.thread_time()
+        result = generate(GenerateConfig(sets=sets, lifters=args.lifters, seed=args.seed, out=out))
+        wall = time.perf_counter() - wall0
+        cpu = time.process_time() - cpu0
+        thread = time.thread_time() - thread0
+        size = out.stat().st_size
+    reps = result["counts"]["reps"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"sets            {result['counts']['lines']}")
+    print(f"reps            {reps}")
+    print(f"output          {size / 1e6:.1f} MB ({'gzip' if args.gzip else 'plain'})")
+    print(f"wall            {wall:.2f} s  -> {reps / wall:,.0f} reps/s")
+    print(f"main thread CPU {thread:.2f} s  -> {reps / thread:,.0f} reps/s (one core)")
+    print(f"process CPU     {cpu:.2f} s  -> {reps / cpu:,.0f} reps/s")
+    print(f"peak RSS        {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
