@@ -1,8 +1,9 @@
 {#
     Each distinct exercise text typed by a lifter, normalized (lower case, punctuation and
     emoji to spaces, whitespace collapsed) and matched to a canonical lift through the
-    exercise_aliases seed: exactly, or else to the nearest alias within a small edit distance
-    (one edit for names of 5+ characters, two for 9+) when that nearest alias is unambiguous.
+    exercise_aliases seed: exactly, or else to the nearest alias within a small edit
+    distance (one edit where the longer of name and alias has 5+ characters, two for 9+),
+    when the nearest aliases all name one lift.
 #}
 
 with
@@ -51,8 +52,10 @@ fuzzy_candidates as (
         aliases.lift,
         damerau_levenshtein(normalized.exercise_normalized, aliases.alias) as edit_distance,
         case
-            when length(normalized.exercise_normalized) >= 9 then 2
-            when length(normalized.exercise_normalized) >= 5 then 1
+            when greatest(length(normalized.exercise_normalized), length(aliases.alias)) >= 9
+                then 2
+            when greatest(length(normalized.exercise_normalized), length(aliases.alias)) >= 5
+                then 1
             else 0
         end as allowed_distance
     from normalized
