@@ -219,10 +219,11 @@ def config_json(cfg: Mapping[str, Any]) -> str:
 
 
 def config_hash(cfg: Mapping[str, Any]) -> str:
-    """Short digest of a configuration (description excluded): joins tables to runs."""
+    """Short digest of the clustering settings (name and description excluded): equal
+    settings give equal hashes, whatever the run was called; joins tables to runs."""
     import hashlib
 
-    logged = {k: v for k, v in cfg.items() if k != "description"}
+    logged = {k: v for k, v in cfg.items() if k not in ("name", "description")}
     return hashlib.sha256(config_json(logged).encode()).hexdigest()[:16]
 
 

@@ -210,8 +210,8 @@ def fit_tree(x: np.ndarray, cfg: dict[str, Any], seed: int) -> Tree:
             random_state=seed,
             batch_size=4096,
             n_init=1,
-            max_iter=50,
-            init_size=max(3 * m, 3 * 4096),
+            max_iter=10,  # early stopping usually ends it sooner
+            init_size=min(n, 3 * m),
         )
         micro = km.fit_predict(x)
         sizes = np.bincount(micro, minlength=m)

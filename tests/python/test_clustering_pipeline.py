@@ -199,3 +199,31 @@ def test_expand_grid_counts():
     assert len(configs) == 5 and configs[0]["name"] == "study"
     assert len({c["name"] for c in configs}) == 5
     assert np.all([validate_config(c) for c in configs])
+
+
+def test_all_lifts_mode_keeps_sets_of_unknown_lift(data):
+    sets, _ = data
+    unknown = sets.assign(lift=None)
+    pooled = build_features(unknown, {"lifts": "all"})
+    assert len(pooled) == 60 and (pooled["n_sets"] == 12).all()
+    assert build_features(unknown, {"lifts": "each"}).empty
+
+
+def test_dbt_support_reads_only_allow_listed_columns(data, tmp_path):
+    from liftlab.clustering import dbt_support
+    from liftlab.clustering.config import config_hash
+
+    sets, _ = data
+    con = duckdb.connect()
+    con.register("s", sets.assign(secret="x"))
+    cfg = dbt_support.resolve("", {"linkage": "average"}, None, None, tmp_path / "w.duckdb")
+    frame = dbt_support.read_sets(con.sql("select * from s"), cfg)
+    assert "secret" not in frame.columns and "mean_velocity_m_s" in frame.columns
+    assert cfg["name"] == "default+linkage"
+    assert dbt_support.promoted_file_for(tmp_path / "w.duckdb").name == (
+        "w.clustering_promoted.yml"
+    )
+    # the hash ignores the run's name
+    assert config_hash(cfg) == config_hash(dict(cfg, name="other"))
+    cfg2 = dbt_support.resolve("", "{linkage: average}", None, None, tmp_path / "w.duckdb")
+    assert config_hash(cfg2) == config_hash(cfg)
