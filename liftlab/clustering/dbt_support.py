@@ -79,11 +79,75 @@ def fit(relation, cfg: dict[str, Any]):
         return pipeline.cached_fit(sets, cfg)
 
 
-def truth(path: Any):
-    """Ground truth keyed by lifter_id, or None when no file is configured."""
-    if not path:
+def ground_truth_path(setting: Any, relation) -> Path | None:
+    """The ground-truth file: the setting (var / $LIFTLAB_GROUND_TRUTH) when given; with none,
+    the generator's ``<stem>.truth_lifters.parquet`` beside the one export the warehouse
+    was built from, if it is there; ``none`` turns ARI off."""
+    text = str(setting or "").strip()
+    if text.lower() == "none":
         return None
-    return pipeline.load_truth(str(project_path(str(path))))
+    if text:
+        return project_path(text)
+    try:
+        from liftlab.generator.writer import sidecar_paths
+    except ImportError:  # pragma: no cover - the generator is part of liftlab
+        return None
+    files = relation.project('"source_file"').distinct().df()["source_file"].dropna()
+    if len(files) != 1:
+        return None
+    candidate = sidecar_paths(Path(str(files.iloc[0])))["truth_lifters"]
+    return candidate if candidate.is_file() else None
+
+
+def truth(setting: Any, relation=None):
+    """Ground truth keyed by lifter_id, or None (see :func:`ground_truth_path`)."""
+    path = ground_truth_path(setting, relation) if relation is not None else None
+    if relation is None and setting and str(setting).lower() != "none":
+        path = project_path(str(setting))
+    return pipeline.load_truth(str(path)) if path else None
+
+
+def evaluate_runs(
+    relation,
+    cfg: dict[str, Any],
+    also_log: Any,
+    ground_truth: Any,
+    experiments_file: Any = None,
+):
+    """``cluster_runs`` rows of a build: the configuration in force, then each experiment of
+    ``also_log`` (e.g. the study's) that differs from it, all with the same time stamp."""
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from liftlab.clustering.config import load_experiments
+
+    known = truth(ground_truth, relation)
+    run_at = datetime.now(UTC).replace(tzinfo=None)
+    names = [also_log] if isinstance(also_log, str) else list(also_log or [])
+    configs = [cfg]
+    experiments_file = project_path(experiments_file or "config/clustering_experiments.yml")
+    experiments = load_experiments(experiments_file) if experiments_file.is_file() else {}
+    for name in names:
+        if not name or (name not in experiments and name != "default"):
+            continue
+        other = resolve_config(name, experiments_file=experiments_file)
+        if config_hash(other) != config_hash(cfg):
+            configs.append(other)
+    frames = []
+    for c in configs:
+        feats, fits = fit(relation, c)
+        frames.append(
+            pipeline.evaluate(
+                fits,
+                c,
+                truth=known,
+                source="dbt",
+                data_fingerprint=pipeline.data_fingerprint(feats),
+                run_at=run_at,
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def with_run_keys(frame, cfg: dict[str, Any]):

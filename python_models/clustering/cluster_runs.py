@@ -1,9 +1,9 @@
 """Append-only log of clustering runs: one row per lift per run (dbt builds and
 `liftlab tune` sweeps), with the full configuration and the quality metrics; ARI against
-the generator's archetypes when a ground-truth file is configured."""
+the generator's archetypes when ground truth is known. Each build logs the configuration
+in force and, beside it, the experiments of `clustering_also_log` (default: the study's)."""
 
-from liftlab.clustering.dbt_support import fit, resolve, truth
-from liftlab.clustering.pipeline import data_fingerprint, evaluate
+from liftlab.clustering.dbt_support import evaluate_runs, resolve
 
 
 def model(dbt, session):
@@ -15,11 +15,6 @@ def model(dbt, session):
     warehouse = dbt.config.get("clustering_warehouse")
     cfg = resolve(experiment, overrides, experiments_file, promoted_file, warehouse)
     ground_truth = dbt.config.get("clustering_ground_truth")
-    feats, fits = fit(dbt.ref("fct_sets"), cfg)
-    return evaluate(
-        fits,
-        cfg,
-        truth=truth(ground_truth),
-        source="dbt",
-        data_fingerprint=data_fingerprint(feats),
-    )
+    also_log = dbt.config.get("clustering_also_log")
+    sets = dbt.ref("fct_sets")
+    return evaluate_runs(sets, cfg, also_log, ground_truth, experiments_file)

@@ -227,3 +227,26 @@ def test_dbt_support_reads_only_allow_listed_columns(data, tmp_path):
     assert config_hash(cfg) == config_hash(dict(cfg, name="other"))
     cfg2 = dbt_support.resolve("", "{linkage: average}", None, None, tmp_path / "w.duckdb")
     assert config_hash(cfg2) == config_hash(cfg)
+
+
+def test_dbt_runs_log_study_beside_and_find_truth(data, tmp_path):
+    from liftlab.clustering import dbt_support
+
+    sets, truth = data
+    hashed = {lid: pseudonymize(lid) for lid in truth["lifter_id"]}
+    export = tmp_path / "gen.jsonl.gz"
+    sets = sets.assign(lifter_id=sets["lifter_id"].map(hashed), source_file=str(export))
+    truth.rename(columns={"lifter_id": "user_id"}).to_parquet(
+        tmp_path / "gen.truth_lifters.parquet"
+    )
+    con = duckdb.connect()
+    con.register("s", sets)
+    rel = con.sql("select * from s")
+    assert dbt_support.ground_truth_path("", rel) == tmp_path / "gen.truth_lifters.parquet"
+    assert dbt_support.ground_truth_path("none", rel) is None
+    cfg = validate_config(dict(BLOB_CONFIG, stability_resamples=1, name="blobs"))
+    runs = dbt_support.evaluate_runs(rel, cfg, ["study", "nope"], "")
+    assert list(runs.drop_duplicates("run_id")["experiment"]) == ["blobs", "study"]
+    assert runs["run_at"].nunique() == 1
+    assert (runs.loc[runs["experiment"] == "blobs", "ari"] >= 0.95).all()
+    assert runs["ari_n"].gt(0).all()
