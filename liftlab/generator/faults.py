@@ -70,7 +70,7 @@ PROFILES: dict[str, dict[str, float]] = {
         "garbage_rpe": 0.03,
         "deleted_set": 0.05,
         "revision": 0.04,
-        "malformed_json": 0.005,
+        "malformed_json": 0.01,
         "infinite_velocity": 0.02,
         "absurd_velocity": 0.01,
         "removed_rep": 0.05,

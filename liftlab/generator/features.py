@@ -39,6 +39,15 @@ def load_kg(doc: dict) -> float | None:
     return value * LB_KG if doc.get("metric") == "lbs" else value
 
 
+def rpe_value(doc: dict) -> float:
+    """The RPE as a number in 1..10, else NaN (not entered, "0.0", or garbage)."""
+    try:
+        value = float(doc.get("rpe"))
+    except (TypeError, ValueError):
+        return math.nan
+    return value if 1 <= value <= 10 else math.nan
+
+
 def decode_rep(rep: dict) -> dict | None:
     """Features and bulk series of a usable, complete rep; None otherwise."""
     data = rep.get("data") or []
@@ -84,5 +93,6 @@ def rep_rows(path: Path) -> Iterator[dict]:
                 exercise=doc.get("exercise"),
                 rep_index=i,
                 load_kg=load if load is not None else math.nan,
+                rpe=rpe_value(doc),
             )
             yield row

@@ -65,7 +65,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         work_reps=(0.76, 0.16, 0.06, 0.02),
         warmups=(0.40, 0.45, 0.15),
         work_sets=(2, 4),
-        speed=1.15,
+        speed=1.2,
         speed_sd=0.04,
         set_noise=0.03,
         loc_shift=7.0,
@@ -84,8 +84,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         work_reps=(0.68, 0.12, 0.07, 0.04, 0.04, 0.02, 0.01, 0.01, 0.005, 0.005),
         warmups=(0.75, 0.25),
         work_sets=(1, 3),
-        speed=1.0,
-        speed_sd=0.08,
+        speed=0.9,
+        speed_sd=0.06,
         set_noise=0.08,
         loc_shift=-10.0,
         rom_factor=0.86,
@@ -186,7 +186,7 @@ def make_lifters(rng: np.random.Generator, n: int) -> Lifters:
         _archetype_params(archetype, "loc_shift")[:, None]
         + rng.normal(0, 1, (n, len(LIFTS)))
         * loc_sd[None, :]
-        * np.where(archetype == 2, 1.0, 0.6)[:, None]
+        * np.where(archetype == 2, 0.8, 0.6)[:, None]
     )
     rom_sigma = lift_array("rom_sigma")
     rom_factor = _archetype_params(archetype, "rom_factor")[:, None] * np.exp(
