@@ -92,6 +92,8 @@ def ground_truth_path(setting: Any, relation) -> Path | None:
         from liftlab.generator.writer import sidecar_paths
     except ImportError:  # pragma: no cover - the generator is part of liftlab
         return None
+    if relation is None or "source_file" not in relation.columns:
+        return None
     files = relation.project('"source_file"').distinct().df()["source_file"].dropna()
     if len(files) != 1:
         return None

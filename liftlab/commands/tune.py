@@ -59,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--truth",
         default=os.environ.get("LIFTLAB_GROUND_TRUTH"),
-        help="ground-truth lifters parquet (user_id, archetype) for ARI",
+        help="ground-truth lifters parquet (user_id, archetype) for ARI (default: "
+        "$LIFTLAB_GROUND_TRUTH, else the generator's file beside the landed export)",
     )
     parser.add_argument(
         "--experiments",
@@ -178,13 +179,13 @@ def run_grid(args) -> int:
 
     from liftlab.clustering import pipeline
     from liftlab.clustering.config import load_experiments, validate_config
+    from liftlab.clustering.dbt_support import ground_truth_path
     from liftlab.clustering.features import source_columns
 
     with open(args.grid, encoding="utf-8") as fh:
         spec = yaml.safe_load(fh) or {}
     experiments = load_experiments(args.experiments)
     configs = [validate_config(c) for c in expand_grid(spec, experiments)]
-    truth = pipeline.load_truth(args.truth) if args.truth else None
     columns: list[str] = []
     for cfg in configs:
         columns += [c for c in source_columns(cfg) if c not in columns]
@@ -193,6 +194,9 @@ def run_grid(args) -> int:
     con = duckdb.connect(args.warehouse)
     try:
         sets = con.execute(f"select {select} from main.fct_sets").df()
+        # --truth / $LIFTLAB_GROUND_TRUTH, else the generator's file beside the export
+        truth_path = ground_truth_path(args.truth, None if args.truth else con.table("fct_sets"))
+        truth = pipeline.load_truth(str(truth_path)) if truth_path else None
         run_ids = []
         for cfg in tqdm(configs, desc="clustering runs", unit="run", file=sys.stderr):
             feats, fits = pipeline.cached_fit(sets, cfg)
@@ -271,8 +275,13 @@ def run_best(args) -> int:
 
 
 def run(args) -> int:
+    from pathlib import Path
+
     from liftlab.clustering.config import ConfigError
 
+    if not Path(args.warehouse).is_file():
+        print(f"liftlab tune: no warehouse at {args.warehouse}; build it first", file=sys.stderr)
+        return 2
     try:
         return run_grid(args) if args.grid else run_best(args)
     except ConfigError as exc:
