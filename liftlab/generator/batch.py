@@ -65,7 +65,7 @@ class SetFields:
     detail: list[str | None]
 
 
-def typed_weights(rng: np.random.Generator, lifters: Lifters, plan: SetPlan) -> np.ndarray:
+def typed_weights(lifters: Lifters, plan: SetPlan) -> np.ndarray:
     """The number the lifter typed, in their unit (plates: 5 lb or 2.5 kg)."""
     kg = plan.pct * lifters.one_rm_kg[plan.lifter, plan.lift]
     lbs = lifters.uses_lbs[plan.lifter]
@@ -102,7 +102,7 @@ def set_fields(
     """Exercise, weight, metric, rpe, deletion and tags text of each set, faults applied."""
     n = plan.size
     labels, detail = exercise_labels(rng, plan.lift, fault)
-    typed = typed_weights(rng, lifters, plan)
+    typed = typed_weights(lifters, plan)
     lbs = lifters.uses_lbs[plan.lifter]
     new = lifters.new_app[plan.lifter]
     typed_kg = np.where(lbs, typed * LB_KG, typed)
@@ -214,7 +214,7 @@ def rep_texts(
         offs[:-1],
         offs[1:],
         battery.tolist(),
-        strict=False,
+        strict=True,
     )
     pre, settings = text.rep_prefix, text.settings
     out = [
@@ -233,9 +233,7 @@ def _choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
     return np.sort(rng.choice(pool, size=k, replace=False)) if k else pool[:0]
 
 
-def _superseded_edit(
-    rng: np.random.Generator, fields: SetFields, i: int, kind: int
-) -> tuple[str, str, str | None, str]:
+def _superseded_edit(fields: SetFields, i: int, kind: int) -> tuple[str, str, str | None, str]:
     """The earlier (superseded) version's weight, rpe, exercise and a detail."""
     weight, rpe, exercise = fields.weight[i], fields.rpe[i], fields.exercise[i]
     if kind == 0 and weight not in ('""', "null"):
@@ -248,6 +246,77 @@ def _superseded_edit(
     return weight, wrong_rpe, exercise, f"rpe {wrong_rpe} corrected to {rpe}"
 
 
+@dataclass
+class Special:
+    """Base sets re-uploaded later (superseded) and lines cut mid-way (malformed)."""
+
+    superseded: np.ndarray
+    malformed: np.ndarray
+    edit_kind: list[int]
+    cut: list[float]
+
+
+def _special_lines(
+    rng: np.random.Generator, fault: np.ndarray, n_rev: int, n_lines: int, rate: float
+) -> Special:
+    """Pick them among clean base sets, so every line carries at most one set fault."""
+    clean = np.flatnonzero(fault < 0)
+    superseded = _choose(rng, clean, n_rev)
+    pool = np.setdiff1d(clean, superseded)
+    malformed = _choose(rng, pool, int(rng.binomial(n_lines, rate)))
+    edit_kind = rng.integers(0, 3, superseded.size).tolist()
+    return Special(superseded, malformed, edit_kind, rng.random(fault.size).tolist())
+
+
+@dataclass
+class Ids:
+    """Identifiers and timestamps of a batch (docs per line, sets and workouts per base set)."""
+
+    doc: list[str]
+    set: list[str]
+    user: list[str]
+    workout: list[str]
+    start: list[str]
+
+    @classmethod
+    def draw(
+        cls, rng: np.random.Generator, lifters: Lifters, plan: SetPlan, src: np.ndarray
+    ) -> Ids:
+        n_base = plan.size
+        upload_s = plan.start_ms[src] // 1000 + rng.integers(60, 7200, src.size)
+        upload_s[n_base:] += rng.integers(3600, 30 * 86400, src.size - n_base)
+        workouts = encode.uuid4s(rng, int(plan.workout.max()) + 1 if n_base else 0)
+        return cls(
+            doc=encode.object_ids(rng, upload_s),
+            set=encode.uuid4s(rng, n_base),
+            user=[lifters.user_id[w] for w in plan.lifter.tolist()],
+            workout=[workouts[w] for w in plan.workout.tolist()],
+            start=encode.iso_ms(plan.start_ms),
+        )
+
+
+class LineWriter:
+    """Set document text from the batch's fields, ids and rep texts."""
+
+    def __init__(self, plan: SetPlan, fields: SetFields, ids: Ids, reps_text: list[str]):
+        self.fields, self.ids, self.reps_text = fields, ids, reps_text
+        self.set_number = plan.set_number.tolist()
+
+    def line(self, doc: int, i: int, weight: str, rpe: str, exercise: str | None) -> str:
+        ids, f = self.ids, self.fields
+        return (
+            f'{{"_id":"{ids.doc[doc]}","userID":"{ids.user[i]}","setID":"{ids.set[i]}",'
+            f'"workoutID":"{ids.workout[i]}","exercise":{encode.json_text(exercise)},'
+            f'"setNumber":{self.set_number[i]}.0,"weight":{weight},"metric":"{f.metric[i]}",'
+            f'"rpe":{rpe},{f.tags[i]}"initialStartTime":"{ids.start[i]}",'
+            f'{f.deletion[i]}"reps":[{self.reps_text[i]}]}}'
+        )
+
+    def as_typed(self, doc: int, i: int) -> str:
+        f = self.fields
+        return self.line(doc, i, f.weight[i], f.rpe[i], f.exercise[i])
+
+
 def build_batch(
     seed: int,
     index: int,
@@ -257,83 +326,52 @@ def build_batch(
     text: LifterText,
     rates: dict[str, float],
 ) -> Batch:
-    """``n_lines`` export lines starting at 1-based line ``first_line``, with truth rows."""
+    """``n_lines`` export lines starting at 1-based line ``first_line``, with truth rows.
+
+    Line i < n_base is base set i; line n_base + j re-uploads base set ``superseded[j]``.
+    """
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7, index]))
     n_rev = min(int(rng.binomial(n_lines, rates["revision"])), n_lines // 3)
-    n_base = n_lines - n_rev
-    plan = plan_sets(rng, lifters, n_base)
+    plan = plan_sets(rng, lifters, n_lines - n_rev)
     reps = simulate_reps(rng, lifters, plan)
-    fault = draw_set_faults(rng, rates, n_base)
-    clean = np.flatnonzero(fault < 0)
-    superseded = _choose(rng, clean, n_rev)
-    n_rev = superseded.size
-    pool = np.setdiff1d(clean, superseded)
-    malformed = _choose(rng, pool, int(rng.binomial(n_lines, rates["malformed_json"])))
+    fault = draw_set_faults(rng, rates, plan.size)
+    special = _special_lines(rng, fault, n_rev, n_lines, rates["malformed_json"])
+    n_base = plan.size
+    n_rev = special.superseded.size
+    names = [DRAWN_SET_FAULTS[c] if c >= 0 else None for c in fault.tolist()]
     rep_fault = draw_rep_faults(rng, rates, reps.size)
     fields = set_fields(rng, lifters, plan, fault)
     rep_text = rep_texts(rng, lifters, text, plan, reps, rep_fault)
-
-    # line i < n_base is base set i; line n_base + j re-uploads base set superseded[j]
-    src = np.concatenate([np.arange(n_base), superseded])
-    upload_s = (plan.start_ms[src] // 1000 + rng.integers(60, 7200, src.size)).astype(np.int64)
-    upload_s[n_base:] += rng.integers(3600, 30 * 86400, n_rev)
-    doc_ids = encode.object_ids(rng, upload_s)
-    set_ids = encode.uuid4s(rng, n_base)
-    n_workouts = int(plan.workout.max()) + 1 if plan.size else 0
-    workout_ids = encode.uuid4s(rng, n_workouts)
-    starts = encode.iso_ms(plan.start_ms)
     rep_start = np.concatenate([[0], np.cumsum(plan.n_reps)]).tolist()
-    edit_kind = rng.integers(0, 3, max(n_rev, 1)).tolist()
-    cut = rng.random(n_base).tolist()
-
-    fault_name: list[str | None] = [DRAWN_SET_FAULTS[c] if c >= 0 else None for c in fault.tolist()]
-    detail = list(fields.detail)
-    user = [lifters.user_id[w] for w in plan.lifter.tolist()]
-    workout = [workout_ids[w] for w in plan.workout.tolist()]
-    reps_text = [",".join(rep_text[a:b]) for a, b in itertools.pairwise(rep_start)]
-
-    def line(doc: str, i: int, weight: str, rpe: str, exercise: str | None) -> str:
-        return (
-            f'{{"_id":"{doc}","userID":"{user[i]}","setID":"{set_ids[i]}",'
-            f'"workoutID":"{workout[i]}","exercise":{encode.json_text(exercise)},'
-            f'"setNumber":{set_number[i]}.0,"weight":{weight},"metric":"{fields.metric[i]}",'
-            f'"rpe":{rpe},{fields.tags[i]}"initialStartTime":"{starts[i]}",'
-            f'{fields.deletion[i]}"reps":[{reps_text[i]}]}}'
-        )
-
-    set_number = plan.set_number.tolist()
-    lines = [
-        line(doc_ids[i], i, fields.weight[i], fields.rpe[i], fields.exercise[i])
-        for i in range(n_base)
-    ]
+    src = np.concatenate([np.arange(n_base), special.superseded])
+    ids = Ids.draw(rng, lifters, plan, src)
+    writer = LineWriter(
+        plan, fields, ids, [",".join(rep_text[a:b]) for a, b in itertools.pairwise(rep_start)]
+    )
+    lines = [writer.as_typed(i, i) for i in range(n_base)]
     typed_exercise = list(fields.exercise)
-    for j, i in enumerate(superseded.tolist()):
-        weight, rpe, exercise, det = _superseded_edit(rng, fields, i, edit_kind[j])
-        lines[i] = line(doc_ids[i], i, weight, rpe, exercise)
-        lines.append(
-            line(doc_ids[n_base + j], i, fields.weight[i], fields.rpe[i], fields.exercise[i])
-        )
+    detail = list(fields.detail)
+    for j, i in enumerate(special.superseded.tolist()):
+        weight, rpe, exercise, det = _superseded_edit(fields, i, special.edit_kind[j])
+        lines[i] = writer.line(i, i, weight, rpe, exercise)
+        lines.append(writer.as_typed(n_base + j, i))
         typed_exercise[i] = exercise
-        fault_name[i], detail[i] = "superseded", det
-    typed_exercise += [fields.exercise[i] for i in superseded.tolist()]
-    for i in malformed.tolist():
-        lines[i] = lines[i][: 10 + int(cut[i] * (len(lines[i]) - 12))]
-        fault_name[i], detail[i] = "malformed_json", "line cut mid-way"
+        names[i], detail[i] = "superseded", det
+    for i in special.malformed.tolist():
+        lines[i] = lines[i][: 10 + int(special.cut[i] * (len(lines[i]) - 12))]
+        names[i], detail[i] = "malformed_json", "line cut mid-way"
     line_src = src.tolist()
-
-    rep_fault_lists = _rep_fault_lists(rep_fault, rep_start, plan.size)
-    numbers = list(range(first_line, first_line + len(lines)))
-    revision_detail = [f"supersedes line {first_line + int(s)}" for s in superseded.tolist()]
+    rep_fault_lists = _rep_fault_lists(rep_fault, rep_start, n_base)
     truth = {
-        "line_number": numbers,
-        "doc_id": doc_ids,
-        "set_id": [set_ids[i] for i in line_src],
-        "user_id": [lifters.user_id[w] for w in plan.lifter[src].tolist()],
-        "workout_id": [workout_ids[w] for w in plan.workout[src].tolist()],
+        "line_number": list(range(first_line, first_line + len(lines))),
+        "doc_id": ids.doc,
+        "set_id": [ids.set[i] for i in line_src],
+        "user_id": [ids.user[i] for i in line_src],
+        "workout_id": [ids.workout[i] for i in line_src],
         "true_lift": [LIFTS[k] for k in plan.lift[src].tolist()],
-        "typed_exercise": typed_exercise,
-        "fault": fault_name + ["revision"] * n_rev,
-        "fault_detail": detail + revision_detail,
+        "typed_exercise": typed_exercise + [fields.exercise[i] for i in line_src[n_base:]],
+        "fault": names + ["revision"] * n_rev,
+        "fault_detail": detail + [f"supersedes line {first_line + i}" for i in line_src[n_base:]],
         "n_reps": plan.n_reps[src].tolist(),
         "rep_faults": [rep_fault_lists[i] for i in line_src],
         "is_warmup": plan.is_warmup[src].tolist(),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from liftlab.generator.lifters import ARCHETYPES, Lifters
-from liftlab.generator.physics import LIFTS, max_reps
+from liftlab.generator.physics import max_reps
 
 EPOCH_MS = 1_483_228_800_000  # 2017-01-01T00:00:00Z
 DAY_MS = 86_400_000
@@ -62,7 +62,9 @@ def _categorical(rng: np.random.Generator, cum: np.ndarray) -> np.ndarray:
     return (u[:, None] > cum).sum(axis=1)
 
 
-def _pick_lifts(rng: np.random.Generator, pref: np.ndarray, n_lifts: np.ndarray) -> np.ndarray:
+def _pick_lifts(
+    rng: np.random.Generator, pref: np.ndarray, n_lifts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Blocks (workout, lift): ``n_lifts`` distinct lifts per workout (Gumbel top-k)."""
     scores = np.log(pref + 1e-12) + rng.gumbel(size=pref.shape)
     order = np.argsort(-scores, axis=1, kind="stable")
@@ -137,6 +139,3 @@ def plan_sets(rng: np.random.Generator, lifters: Lifters, n_sets: int) -> SetPla
             **{k: np.concatenate([v, getattr(more, k)]) for k, v in plan.__dict__.items()}
         )
     return plan.take(np.arange(n_sets))
-
-
-__all__ = ["LIFTS", "SetPlan", "plan_sets"]
