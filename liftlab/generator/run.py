@@ -52,6 +52,7 @@ class Tally:
     faults: Counter | None = None
     rep_faults: Counter | None = None
     reps_in_kept: int = 0
+    usable_reps_in_kept: int = 0
 
     def add(self, batch: Batch) -> None:
         self.faults = self.faults or Counter()
@@ -66,6 +67,7 @@ class Tally:
             self.rep_faults.update(f for f in reps if f)
             if fault not in gone:
                 self.reps_in_kept += n_reps
+                self.usable_reps_in_kept += sum(f is None for f in reps)
 
 
 def batch_sizes(total: int, size: int) -> list[int]:
@@ -84,6 +86,8 @@ def manifest(config: GenerateConfig, tally: Tally, rates: dict[str, float]) -> d
         "profile": config.faults,
         "rates": rates,
         "batch_lines": config.batch_lines,
+        "files": {name: path.name for name, path in sidecar_paths(config.out).items()}
+        | {"export": config.out.name},
         "counts": {
             "lines": tally.lines,
             "lifters": config.lifters,
@@ -99,8 +103,11 @@ def manifest(config: GenerateConfig, tally: Tally, rates: dict[str, float]) -> d
             "superseded": superseded,
             "deleted": deleted,
             "reps_in_kept_sets": tally.reps_in_kept,
+            "usable_reps_in_kept_sets": tally.usable_reps_in_kept,
+            "rep_faults_in_kept_sets": tally.reps_in_kept - tally.usable_reps_in_kept,
             "note": "documents_read = sets_kept + quarantined + superseded + deleted; "
-            "quarantined = malformed_json lines",
+            "quarantined = malformed_json lines; sets_kept counts each revision line (the "
+            "winning version) once; usable reps = reps without a rep-level fault",
         },
     }
 

@@ -226,6 +226,10 @@ def test_fault_vocabulary_and_counts(heavy, heavy_lines, heavy_truth) -> None:
     assert manifest["counts"]["set_faults"] == counts
     assert expected["quarantined"] == sum(_parse(line) is None for line in heavy_lines)
     assert manifest["counts"]["reps"] == heavy_truth["n_reps"].sum()
+    kept = heavy_truth[~heavy_truth["fault"].isin(["malformed_json", "superseded", "deleted_set"])]
+    assert expected["sets_kept"] == len(kept)
+    usable = sum(f is None for faults in kept["rep_faults"] for f in faults)
+    assert expected["usable_reps_in_kept_sets"] == usable
 
 
 def test_set_faults_are_visible_in_the_lines(heavy_lines, heavy_rows, heavy_truth) -> None:
