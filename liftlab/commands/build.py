@@ -22,12 +22,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: the warehouse is rebuilt from this input alone)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "--skip-quality",
+        action="store_true",
+        help="do not run the quality checkpoint (Great Expectations) after dbt build",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     warehouse = warehouse_path(args.warehouse)
     try:
-        build(args.data, warehouse, append=args.append, quiet=args.quiet)
+        build(
+            args.data,
+            warehouse,
+            append=args.append,
+            quiet=args.quiet,
+            skip_quality=args.skip_quality,
+        )
     except FileNotFoundError as exc:
         print(f"liftlab build: {exc}", file=sys.stderr)
         return 2
@@ -37,8 +48,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def build(data: str, warehouse, *, append: bool = False, quiet: bool = False) -> None:
-    """Land ``data`` into ``warehouse`` and build every model and test."""
+def build(
+    data: str,
+    warehouse,
+    *,
+    append: bool = False,
+    quiet: bool = False,
+    skip_quality: bool = False,
+) -> None:
+    """Land ``data`` into ``warehouse``, build every model and test, then run the quality
+    checkpoint (raises liftlab.quality.QualityFailed, a DbtFailed, when it fails)."""
     import duckdb
 
     from liftlab.landing import land
@@ -52,3 +71,10 @@ def build(data: str, warehouse, *, append: bool = False, quiet: bool = False) ->
         f" into {warehouse}"
     )
     run_dbt(["build"], warehouse, quiet=quiet)
+    if not skip_quality:
+        from liftlab.quality import run_checkpoint
+
+        report = run_checkpoint(warehouse)
+        print(
+            report.summary() + (f" (data docs: {report.docs_index})" if report.docs_index else "")
+        )

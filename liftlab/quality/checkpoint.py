@@ -1,0 +1,469 @@
+"""The quality checkpoint run after `dbt build`: every suite of :mod:`liftlab.quality.suites`
+validated with Great Expectations, GX data docs (HTML) written to a folder, and one row
+per expectation written to the warehouse table ``dq_expectation_results``.
+
+The tables are read into pandas and validated through GX's pandas datasource in an
+ephemeral context: GX's SQL route through duckdb-engine reports every expectation as
+failed with a hidden error here (see the stack notes). Because a silently broken GX
+would make the gate meaningless, every run also validates a small canary frame that
+must fail one expectation and pass another; if GX gets the canary wrong the run fails.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from liftlab.quality.suites import Check, all_checks
+from liftlab.warehouse import DbtFailed
+
+RESULTS_TABLE = "dq_expectation_results"
+DOCS_ENV_VAR = "LIFTLAB_QUALITY_DOCS"
+EXAMPLES_PER_EXPECTATION = 5
+SUMMARY_LINES = 20
+
+
+class QualityFailed(DbtFailed):
+    """An expectation of the quality checkpoint failed (a build failure like a dbt test)."""
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    suite: str
+    table_name: str
+    expectation: str
+    column_name: str | None
+    success: bool
+    unexpected_count: int | None
+    element_count: int | None
+    examples: str | None
+    observed_value: str | None
+    expectation_kwargs: str
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    results: list[ExpectationResult]
+    docs_index: Path | None
+    run_at: datetime
+
+    @property
+    def failures(self) -> list[ExpectationResult]:
+        return [r for r in self.results if not r.success]
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        failures = self.failures
+        head = (
+            f"quality checkpoint: {len(self.results) - len(failures)} of {len(self.results)}"
+            f" expectations passed"
+        )
+        docs = f"  data docs: {self.docs_index}" if self.docs_index else None
+        if not failures:
+            return head + (f" ({self.docs_index})" if self.docs_index else "")
+        lines = [head + f", {len(failures)} failed:"]
+        for failure in failures[:SUMMARY_LINES]:
+            column = f" [{failure.column_name}]" if failure.column_name else ""
+            count = (
+                f"{failure.unexpected_count} unexpected"
+                if failure.unexpected_count is not None
+                else f"observed {failure.observed_value}"
+            )
+            examples = f", e.g. {failure.examples}" if failure.examples else ""
+            lines.append(f"  {failure.suite}: {failure.expectation}{column}: {count}{examples}")
+        if len(failures) > SUMMARY_LINES:
+            lines.append(f"  ... and {len(failures) - SUMMARY_LINES} more")
+        if docs:
+            lines.append(docs)
+        return "\n".join(lines)
+
+
+def default_docs_dir() -> Path:
+    """$LIFTLAB_QUALITY_DOCS, else build/quality of the project."""
+    configured = os.environ.get(DOCS_ENV_VAR)
+    if configured:
+        return Path(configured)
+    from liftlab.warehouse import project_dir
+
+    return project_dir() / "build" / "quality"
+
+
+def _swap_in(staging_dir: Path, docs_dir: Path) -> Path | None:
+    """Replace ``docs_dir`` by the freshly built ``staging_dir``; the new index.html."""
+    old = None
+    try:
+        if docs_dir.exists():
+            old = docs_dir.with_name(f".{docs_dir.name}-old-{os.getpid()}")
+            docs_dir.rename(old)
+        staging_dir.rename(docs_dir)
+    except OSError:
+        # another build swapped its site in at the same moment: keep ours where it is
+        return staging_dir / "index.html" if (staging_dir / "index.html").exists() else None
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    index_html = docs_dir / "index.html"
+    return index_html if index_html.exists() else None
+
+
+def run_checkpoint(
+    warehouse: Path,
+    *,
+    docs_dir: Path | None = None,
+    checks: list[Check] | None = None,
+    raise_on_failure: bool = True,
+    write_results: bool = True,
+) -> CheckpointReport:
+    """Validate ``warehouse``; write data docs and ``dq_expectation_results``; raise
+    :class:`QualityFailed` (with a short summary) when an expectation fails."""
+    checks = all_checks() if checks is None else checks
+    docs_dir = default_docs_dir() if docs_dir is None else Path(docs_dir)
+    run_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+    frames, missing, values = _read_tables(warehouse, checks)
+    # docs are written to a fresh folder beside the target, then swapped in, so that a
+    # concurrent build never sees (or deletes) half a site
+    staging_dir = None
+    if docs_dir is not None:
+        docs_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging_dir = Path(tempfile.mkdtemp(prefix=f".{docs_dir.name}-", dir=docs_dir.parent))
+    context = _context(staging_dir)
+    _assert_gx_is_honest(context)
+
+    results: list[ExpectationResult] = []
+    for index, check in enumerate(checks):
+        if check.suite in missing:
+            if not check.optional:
+                results.append(_missing_table_result(check))
+            continue
+        results.extend(_validate(context, index, check, frames[check.suite], values))
+
+    docs_index = None
+    if staging_dir is not None:
+        context.build_data_docs()
+        docs_index = _swap_in(staging_dir, docs_dir)
+
+    report = CheckpointReport(results, docs_index, run_at)
+    if write_results:
+        write_results_table(warehouse, report)
+    if raise_on_failure and not report.success:
+        raise QualityFailed(report.summary())
+    return report
+
+
+# --------------------------------------------------------------------------------------
+# reading the warehouse
+# --------------------------------------------------------------------------------------
+
+
+def _read_tables(warehouse: Path, checks: list[Check]):
+    """One pandas frame per check (only the columns it needs), the suites whose table is
+    missing, and the reconciliation values, all read in one read-only connection."""
+    frames: dict[str, object] = {}
+    missing: set[str] = set()
+    values: dict[str, object] = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        }
+        for check in checks:
+            if check.table not in tables:
+                missing.add(check.suite)
+                continue
+            present = {
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns"
+                    " where table_schema = 'main' and table_name = ?",
+                    [check.table],
+                ).fetchall()
+            }
+            # a missing column is selected as null-free nothing: GX then reports it missing
+            columns = [c for c in check.columns if c in present] or ["1 as _row"]
+            select = ", ".join(f'"{c}"' if not c.startswith("1 as") else c for c in columns)
+            where = f" where {check.where}" if check.where else ""
+            frames[check.suite] = con.sql(f'select {select} from "{check.table}"{where}').df()
+            for spec in check.specs:
+                if spec.reconcile_sql and spec.reconcile_sql not in values:
+                    try:
+                        values[spec.reconcile_sql] = con.sql(spec.reconcile_sql).fetchall()[0][0]
+                    except duckdb.Error as exc:
+                        values[spec.reconcile_sql] = exc
+    return frames, missing, values
+
+
+# --------------------------------------------------------------------------------------
+# Great Expectations
+# --------------------------------------------------------------------------------------
+
+
+def _context(docs_dir: Path | None):
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for site in list(context.list_data_docs_sites()):
+        context.delete_data_docs_site(site)
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(
+            site_name="liftlab_quality",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir.resolve()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    context.data_sources.add_pandas("liftlab_warehouse")
+    return context
+
+
+def _expectation(spec, values):
+    import great_expectations.expectations as gxe
+
+    kwargs = dict(spec.kwargs)
+    if spec.reconcile_sql:
+        value = values.get(spec.reconcile_sql)
+        if isinstance(value, Exception):
+            return None, f"reconciliation query failed: {value}"
+        for key in spec.reconcile_into:
+            kwargs[key] = int(value) if value is not None else 0
+    if spec.note:
+        kwargs["notes"] = spec.note
+    return getattr(gxe, spec.expectation)(**kwargs), None
+
+
+def _validate(context, index: int, check: Check, frame, values) -> list[ExpectationResult]:
+    import great_expectations as gx
+
+    name = f"{index:02d}_{check.suite}"
+    source = context.data_sources.get("liftlab_warehouse")
+    batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
+        "whole_table"
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name=check.suite))
+    broken: list[ExpectationResult] = []
+    for spec in check.specs:
+        expectation, error = _expectation(spec, values)
+        if expectation is None:
+            broken.append(
+                ExpectationResult(
+                    check.suite,
+                    check.table,
+                    _snake(spec.expectation),
+                    spec.kwargs.get("column"),
+                    False,
+                    None,
+                    None,
+                    error,
+                    None,
+                    _json(spec.kwargs),
+                )
+            )
+            continue
+        suite.add_expectation(expectation)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=name,
+            validation_definitions=[definition],
+            result_format={
+                "result_format": "SUMMARY",
+                "partial_unexpected_count": EXAMPLES_PER_EXPECTATION,
+            },
+        )
+    )
+    outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+    results = list(broken)
+    for run_result in outcome.run_results.values():
+        for result in run_result.results:
+            results.append(_result(check, result))
+    expected = len(check.specs)
+    if len(results) != expected:
+        results.append(
+            ExpectationResult(
+                check.suite,
+                check.table,
+                "checkpoint_completeness",
+                None,
+                False,
+                None,
+                None,
+                f"GX returned {len(results)} results for {expected} expectations",
+                None,
+                "{}",
+            )
+        )
+    return results
+
+
+def _result(check: Check, result) -> ExpectationResult:
+    config = result.expectation_config
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+    info = result.result or {}
+    exception = result.exception_info or {}
+    raised = exception.get("raised_exception")
+    examples = info.get("partial_unexpected_list")
+    if raised:
+        examples_text = str(exception.get("exception_message") or "GX raised an exception")[:300]
+    elif examples:
+        examples_text = _json(examples[:EXAMPLES_PER_EXPECTATION])
+    else:
+        examples_text = None
+    column = kwargs.get("column")
+    if column is None and "column_A" in kwargs:
+        column = f"{kwargs['column_A']},{kwargs['column_B']}"
+    if column is None and "column_list" in kwargs:
+        column = ",".join(kwargs["column_list"])
+    observed = info.get("observed_value")
+    return ExpectationResult(
+        check.suite,
+        check.table,
+        config.type,
+        column,
+        bool(result.success),
+        _int_or_none(info.get("unexpected_count")),
+        _int_or_none(info.get("element_count")),
+        examples_text,
+        None if observed is None else _json(observed),
+        _json(kwargs),
+    )
+
+
+def _missing_table_result(check: Check) -> ExpectationResult:
+    return ExpectationResult(
+        check.suite,
+        check.table,
+        "expect_table_to_exist",
+        None,
+        False,
+        None,
+        None,
+        f"table {check.table} is missing from the warehouse",
+        None,
+        "{}",
+    )
+
+
+def _assert_gx_is_honest(context) -> None:
+    """Fail loudly if GX would report a broken table as passing, or a good one failing."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import pandas as pd
+
+    source = context.data_sources.get("liftlab_warehouse")
+    batch = (
+        source.add_dataframe_asset("canary")
+        .add_batch_definition_whole_dataframe("whole_table")
+        .get_batch(batch_parameters={"dataframe": pd.DataFrame({"x": [1.0, 2.0, 99.0]})})
+    )
+    suite = gx.ExpectationSuite(name="canary")
+    suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column="x", min_value=0, max_value=10))
+    suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="x"))
+    outcome = batch.validate(suite)
+    verdicts = [r.success for r in outcome.results]
+    if verdicts != [False, True]:
+        raise QualityFailed(
+            "quality checkpoint: Great Expectations misjudged its canary (a value out of"
+            f" range must fail, a null-free column must pass; got {verdicts}): not trusted"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# the results table
+# --------------------------------------------------------------------------------------
+
+
+def write_results_table(warehouse: Path, report: CheckpointReport) -> None:
+    import pandas as pd
+
+    rows = [
+        {
+            "suite": r.suite,
+            "table_name": r.table_name,
+            "expectation": r.expectation,
+            "column_name": r.column_name,
+            "success": r.success,
+            "unexpected_count": r.unexpected_count,
+            "element_count": r.element_count,
+            "examples": r.examples,
+            "observed_value": r.observed_value,
+            "expectation_kwargs": r.expectation_kwargs,
+            "run_at": report.run_at,
+        }
+        for r in report.results
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "suite",
+            "table_name",
+            "expectation",
+            "column_name",
+            "success",
+            "unexpected_count",
+            "element_count",
+            "examples",
+            "observed_value",
+            "expectation_kwargs",
+            "run_at",
+        ],
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        con.register("_dq_results", frame)
+        try:
+            con.execute(
+                f"create or replace table main.{RESULTS_TABLE} as select"
+                " suite::varchar as suite, table_name::varchar as table_name,"
+                " expectation::varchar as expectation, column_name::varchar as column_name,"
+                " success::boolean as success, unexpected_count::bigint as unexpected_count,"
+                " element_count::bigint as element_count, examples::varchar as examples,"
+                " observed_value::varchar as observed_value,"
+                " expectation_kwargs::varchar as expectation_kwargs,"
+                " run_at::timestamp as run_at from _dq_results"
+            )
+        finally:
+            con.unregister("_dq_results")
+
+
+def _json(value) -> str:
+    return json.dumps(value, default=str, allow_nan=True, ensure_ascii=False)
+
+
+def _int_or_none(value) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else int(number)
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, char in enumerate(name):
+        if char.isupper() and i:
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)

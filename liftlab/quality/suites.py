@@ -1,0 +1,364 @@
+"""Expectation suites of the warehouse's staging models and marts, as plain data.
+
+Each :class:`Check` names a table (optionally a slice of it, by a SQL ``where``) and the
+expectations its rows must meet. Row-count expectations that reconcile one layer with
+another are computed from the warehouse at run time (``reconcile_sql``). Nothing here
+imports Great Expectations: :mod:`liftlab.quality.checkpoint` turns the specs into GX
+expectation objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CANONICAL_LIFTS = (
+    "squat",
+    "bench_press",
+    "deadlift",
+    "overhead_press",
+    "barbell_row",
+    "power_clean",
+)
+HEX_ID = r"^[0-9a-f]{16}$"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One expectation: a GX expectation class name (``ExpectColumnValuesToBeBetween``)
+    and its keyword arguments. ``reconcile_sql`` (a scalar query over the warehouse)
+    supplies ``value`` of a row-count expectation at run time."""
+
+    expectation: str
+    kwargs: dict = field(default_factory=dict)
+    reconcile_sql: str | None = None
+    note: str | None = None
+    reconcile_into: tuple[str, ...] = ("value",)
+
+
+@dataclass(frozen=True)
+class Check:
+    """The expectations of one table, or of the rows of a table meeting ``where``."""
+
+    suite: str
+    table: str
+    specs: tuple[Spec, ...]
+    where: str | None = None
+    optional: bool = False  # a table built by an optional model (classifier, clustering)
+
+    @property
+    def columns(self) -> list[str]:
+        names: list[str] = []
+        for spec in self.specs:
+            for key in ("column", "column_A", "column_B"):
+                if key in spec.kwargs and spec.kwargs[key] not in names:
+                    names.append(spec.kwargs[key])
+            for name in spec.kwargs.get("column_list", []):
+                if name not in names:
+                    names.append(name)
+        return names
+
+
+def not_null(column: str) -> Spec:
+    return Spec("ExpectColumnValuesToNotBeNull", {"column": column})
+
+
+def unique(column: str) -> Spec:
+    return Spec("ExpectColumnValuesToBeUnique", {"column": column})
+
+
+def in_set(column: str, values) -> Spec:
+    return Spec("ExpectColumnValuesToBeInSet", {"column": column, "value_set": list(values)})
+
+
+def between(column: str, low=None, high=None, *, mostly: float = 1.0) -> Spec:
+    kwargs = {"column": column, "min_value": low, "max_value": high}
+    if mostly < 1.0:
+        kwargs["mostly"] = mostly
+    return Spec("ExpectColumnValuesToBeBetween", kwargs)
+
+
+def matches(column: str, regex: str) -> Spec:
+    return Spec("ExpectColumnValuesToMatchRegex", {"column": column, "regex": regex})
+
+
+def row_count(sql: str, note: str) -> Spec:
+    return Spec("ExpectTableRowCountToEqual", {}, reconcile_sql=sql, note=note)
+
+
+def equals_count(column: str, sql: str, note: str) -> Spec:
+    """Every value of ``column`` equals the count ``sql`` returns at run time."""
+    return Spec(
+        "ExpectColumnValuesToBeBetween",
+        {"column": column},
+        reconcile_sql=sql,
+        note=note,
+        reconcile_into=("min_value", "max_value"),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# physically possible values of a usable rep, per lift
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiftRange:
+    """Bounds no real rep of the lift can fall outside of (generous on purpose: they
+    catch decoding errors, unit mix-ups and sensor garbage, not unusual lifters; a lift
+    typed wrongly by the lifter must still fit, so they overlap widely)."""
+
+    mean_velocity_max_m_s: float
+    peak_velocity_max_m_s: float
+    rom_max_mm: float
+
+
+ROM_MIN_MM = 20.0  # below this the device does not count a rep
+DURATION_MAX_S = 20.0  # one concentric phase
+LIFT_RANGES: dict[str, LiftRange] = {
+    "squat": LiftRange(2.5, 4.5, 1500.0),
+    "bench_press": LiftRange(2.5, 4.5, 1200.0),
+    "deadlift": LiftRange(2.5, 4.5, 1500.0),
+    "overhead_press": LiftRange(2.5, 4.5, 1500.0),
+    "barbell_row": LiftRange(2.5, 4.5, 1200.0),
+    "power_clean": LiftRange(3.5, 6.0, 2000.0),
+}
+# a rare sensor glitch (the real sample has one squat rep of 9001 mm among 160) is
+# tolerated; a systematic error (a wrong field offset, a unit change) is not
+RANGE_MOSTLY = 0.99
+
+
+def usable_rep_checks() -> list[Check]:
+    checks = []
+    for lift, bounds in LIFT_RANGES.items():
+        specs = (
+            between("mean_velocity_m_s", 0.0, bounds.mean_velocity_max_m_s, mostly=RANGE_MOSTLY),
+            between("peak_velocity_m_s", 0.0, bounds.peak_velocity_max_m_s, mostly=RANGE_MOSTLY),
+            between("rom_mm", ROM_MIN_MM, bounds.rom_max_mm, mostly=RANGE_MOSTLY),
+            between("peak_velocity_location_pct", 0.0, 100.0, mostly=RANGE_MOSTLY),
+            between("duration_s", 0.0, DURATION_MAX_S, mostly=RANGE_MOSTLY),
+        )
+        checks.append(
+            Check(
+                f"marts.fct_reps.usable.{lift}",
+                "fct_reps",
+                specs,
+                where=f"is_usable and lift = '{lift}'",
+            )
+        )
+    return checks
+
+
+# --------------------------------------------------------------------------------------
+# the suites
+# --------------------------------------------------------------------------------------
+
+KEPT_DOCUMENTS = (
+    "select count(*) from int_set_documents_triaged where document_disposition = 'kept'"
+)
+
+
+def all_checks() -> list[Check]:
+    """Every check, staging first."""
+    return [
+        Check(
+            "staging.stg_openbarbell__set_documents",
+            "stg_openbarbell__set_documents",
+            (
+                not_null("document_id"),
+                unique("document_id"),
+                not_null("lifter_id"),
+                matches("lifter_id", HEX_ID),
+                row_count(
+                    "select count(*) from raw.set_documents",
+                    "one row per landed document (raw.set_documents)",
+                ),
+            ),
+        ),
+        Check(
+            "staging.stg_openbarbell__set_documents.readable",
+            "stg_openbarbell__set_documents",
+            (not_null("set_id"), between("rep_count_in_document", 0, None)),
+            where="quarantine_reason is null",
+        ),
+        Check(
+            "staging.stg_openbarbell__reps",
+            "stg_openbarbell__reps",
+            (
+                not_null("rep_id"),
+                not_null("document_id"),
+                Spec(
+                    "ExpectCompoundColumnsToBeUnique",
+                    {"column_list": ["document_id", "rep_index"]},
+                ),
+                matches("device_id", HEX_ID),
+                row_count(
+                    "select coalesce(sum(rep_count_in_document), 0)"
+                    " from stg_openbarbell__set_documents where quarantine_reason is null",
+                    "one row per element of the reps arrays of readable documents",
+                ),
+            ),
+        ),
+        Check(
+            "marts.fct_sets",
+            "fct_sets",
+            (
+                not_null("set_id"),
+                unique("set_id"),
+                not_null("lifter_id"),
+                matches("lifter_id", HEX_ID),
+                not_null("workout_id"),
+                in_set("lift", CANONICAL_LIFTS),
+                in_set("typed_lift", CANONICAL_LIFTS),
+                between("load_kg", 0.0, None),
+                between("weight_value", 0.0, None),
+                between("rep_count_total", 0, None),
+                Spec(
+                    "ExpectColumnPairValuesAToBeGreaterThanB",
+                    {
+                        "column_A": "rep_count_total",
+                        "column_B": "rep_count_usable",
+                        "or_equal": True,
+                    },
+                ),
+                row_count(KEPT_DOCUMENTS, "one row per kept set document"),
+            ),
+        ),
+        Check(
+            "marts.fct_reps",
+            "fct_reps",
+            (
+                not_null("rep_id"),
+                unique("rep_id"),
+                not_null("set_id"),
+                not_null("lifter_id"),
+                matches("device_id", HEX_ID),
+                in_set("lift", CANONICAL_LIFTS),
+                between("load_kg", 0.0, None),
+                not_null("is_usable"),
+                row_count(
+                    "select count(*) from int_reps_decoded where rep_disposition = 'kept'",
+                    "one row per kept rep",
+                ),
+            ),
+        ),
+        *usable_rep_checks(),
+        Check(
+            "marts.fct_workouts",
+            "fct_workouts",
+            (
+                not_null("workout_id"),
+                unique("workout_id"),
+                not_null("lifter_id"),
+                between("set_count", 1, None),
+                between("volume_load_kg", 0.0, None),
+                between("heaviest_load_kg", 0.0, None),
+                row_count(
+                    "select count(distinct workout_id) from fct_sets",
+                    "one row per workout of fct_sets",
+                ),
+            ),
+        ),
+        Check(
+            "marts.dim_lifters",
+            "dim_lifters",
+            (
+                not_null("lifter_id"),
+                unique("lifter_id"),
+                matches("lifter_id", HEX_ID),
+                between("set_count", 1, None),
+                between("heaviest_load_kg", 0.0, None),
+                row_count(
+                    "select count(distinct lifter_id) from fct_sets",
+                    "one row per lifter of fct_sets",
+                ),
+            ),
+        ),
+        Check(
+            "marts.rejected_records",
+            "rejected_records",
+            (
+                not_null("rejected_record_id"),
+                unique("rejected_record_id"),
+                in_set("level", ("file", "document", "rep")),
+                not_null("reason"),
+                not_null("source_file_name"),
+                row_count(
+                    "select (select count(*) from raw.landing_file_errors)"
+                    " + (select count(*) from int_set_documents_triaged"
+                    "    where document_disposition = 'quarantined')"
+                    " + (select count(*) from int_reps_decoded"
+                    "    where rep_disposition = 'quarantined')",
+                    "file problems + quarantined documents + quarantined reps",
+                ),
+            ),
+        ),
+        Check(
+            "marts.fct_record_counts",
+            "fct_record_counts",
+            (
+                not_null("level"),
+                unique("level"),
+                Spec(
+                    "ExpectColumnPairValuesToBeEqual",
+                    {"column_A": "records_read", "column_B": "records_accounted"},
+                ),
+                row_count("select 2", "one row per level (document, rep)"),
+            ),
+        ),
+        Check(
+            "marts.fct_record_counts.document",
+            "fct_record_counts",
+            (
+                equals_count(
+                    "records_read",
+                    "select count(*) from raw.set_documents",
+                    "documents read = rows landed in raw.set_documents",
+                ),
+                equals_count(
+                    "records_kept", "select count(*) from fct_sets", "sets kept = rows of fct_sets"
+                ),
+            ),
+            where="level = 'document'",
+        ),
+        Check(
+            "marts.fct_record_counts.rep",
+            "fct_record_counts",
+            (
+                equals_count(
+                    "records_read",
+                    "select count(*) from stg_openbarbell__reps",
+                    "reps read = rows of stg_openbarbell__reps",
+                ),
+                equals_count(
+                    "records_kept", "select count(*) from fct_reps", "reps kept = rows of fct_reps"
+                ),
+            ),
+            where="level = 'rep'",
+        ),
+        Check(
+            "marts.fct_set_exercise_predictions",
+            "fct_set_exercise_predictions",
+            (
+                not_null("set_id"),
+                unique("set_id"),
+                between("probability", 0.0, 1.0),
+                between("typed_lift_probability", 0.0, 1.0),
+                between("margin", 0.0, 1.0),
+                in_set("predicted_lift", CANONICAL_LIFTS),
+                in_set("lift", CANONICAL_LIFTS),
+                row_count("select count(*) from fct_sets", "one prediction row per kept set"),
+            ),
+            optional=True,
+        ),
+        Check(
+            "marts.lifter_clusters",
+            "lifter_clusters",
+            (
+                not_null("lifter_id"),
+                not_null("cluster_id"),
+                between("cluster_id", 1, None),
+            ),
+            where="membership is not null",
+            optional=True,
+        ),
+    ]
