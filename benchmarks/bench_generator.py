@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=1_000_000, help="approximate reps")
     parser.add_argument("--lifters", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--gzip", action="store_true", help="write .jsonl.gz")
     parser.add_argument("--keep", type=Path, help="write into this directory and keep it")
     args = parser.parse_args()
@@ -33,7 +34,11 @@ def main() -> None:
         folder = args.keep or Path(tmp)
         out = folder / ("bench.jsonl.gz" if args.gzip else "bench.jsonl")
         wall0, cpu0, thread0 = time.perf_counter(), time.process_time(), time.thread_time()
-        result = generate(GenerateConfig(sets=sets, lifters=args.lifters, seed=args.seed, out=out))
+        result = generate(
+            GenerateConfig(
+                sets=sets, lifters=args.lifters, seed=args.seed, out=out, workers=args.workers
+            )
+        )
         wall = time.perf_counter() - wall0
         cpu = time.process_time() - cpu0
         thread = time.thread_time() - thread0

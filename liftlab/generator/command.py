@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fault profile (default realistic)",
     )
     parser.add_argument("--batch-lines", type=int, default=BATCH_LINES, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes building batches (default 1; output is identical for any value)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -59,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         faults=args.faults,
         batch_lines=args.batch_lines,
         progress=not args.quiet,
+        workers=max(1, args.workers),
     )
     result = generate(config)
     counts = result["counts"]

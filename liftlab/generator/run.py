@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 import sys
 from collections import Counter, deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 from liftlab.generator import GENERATOR_VERSION
 from liftlab.generator.batch import Batch, LifterText, build_batch
 from liftlab.generator.faults import profile_rates
-from liftlab.generator.lifters import lifters_table, make_lifters
+from liftlab.generator.lifters import Lifters, lifters_table, make_lifters
 from liftlab.generator.writer import (
     ExportFile,
     TruthWriter,
@@ -41,6 +42,7 @@ class GenerateConfig:
     faults: str = "realistic"
     batch_lines: int = BATCH_LINES
     progress: bool = False
+    workers: int = 1
 
 
 @dataclass
@@ -115,15 +117,14 @@ def manifest(config: GenerateConfig, tally: Tally, rates: dict[str, float]) -> d
 def generate(config: GenerateConfig) -> dict:
     """Write the export, its truth files and manifest; return the manifest.
 
-    Batches are built in the main thread; compressing and writing a batch happens in one
-    background thread (zlib and pyarrow release the GIL), at most two batches in flight so
-    memory stays bounded. The cyclic GC is paused while batches are built (no cycles are
-    created; the many short-lived strings would only trigger useless collections).
+    Batches are built in the main thread (or in ``workers`` processes, a bounded window of
+    them); compressing and writing a batch happens in one background thread (zlib and
+    pyarrow release the GIL), at most two batches in flight, so memory stays bounded. The
+    cyclic GC is paused while batches are built (no cycles are created; the many
+    short-lived strings would only trigger useless collections).
     """
     rates = profile_rates(config.faults)
-    lifters = make_lifters(
-        np.random.default_rng(np.random.SeedSequence([config.seed, 1])), config.lifters
-    )
+    lifters = _make_lifters(config)
     text = LifterText.of(lifters)
     paths = sidecar_paths(config.out)
     write_lifters(paths["truth_lifters"], lifters_table(lifters))
@@ -136,8 +137,8 @@ def generate(config: GenerateConfig) -> dict:
     gc.disable()
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            for index, size in enumerate(batch_sizes(config.sets, config.batch_lines)):
-                batch = build_batch(config.seed, index, tally.lines + 1, size, lifters, text, rates)
+            for batch in _batches(config, lifters, text, rates):
+                size = len(batch.lines)
                 tally.add(batch)
                 data = ("\n".join(batch.lines) + "\n").encode("utf-8")
                 pending.append(pool.submit(_write, export, truth, data, batch.truth))
@@ -155,6 +156,63 @@ def generate(config: GenerateConfig) -> dict:
     result = manifest(config, tally, rates)
     write_manifest(paths["manifest"], result)
     return result
+
+
+def _jobs(config: GenerateConfig) -> list[tuple[int, int, int]]:
+    """(batch index, first line number, line count) of every batch."""
+    sizes = batch_sizes(config.sets, config.batch_lines)
+    firsts = np.concatenate([[1], 1 + np.cumsum(sizes)[:-1]]).tolist() if sizes else []
+    return list(zip(range(len(sizes)), firsts, sizes, strict=True))
+
+
+def _batches(
+    config: GenerateConfig, lifters: Lifters, text: LifterText, rates: dict[str, float]
+) -> Iterator[Batch]:
+    """Batches in file order: built here, or by worker processes (same bytes either way,
+    since a batch depends only on the seed, its index and the lifters)."""
+    jobs = _jobs(config)
+    if config.workers <= 1:
+        for index, first, size in jobs:
+            yield build_batch(config.seed, index, first, size, lifters, text, rates)
+        return
+    with ProcessPoolExecutor(
+        max_workers=config.workers, initializer=_init_worker, initargs=(config,)
+    ) as pool:
+        window: deque[Future] = deque()
+        for job in jobs:
+            window.append(pool.submit(_worker_batch, job))
+            if len(window) > config.workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(config: GenerateConfig) -> None:
+    gc.disable()
+    lifters = _make_lifters(config)
+    _WORKER.update(
+        config=config,
+        lifters=lifters,
+        text=LifterText.of(lifters),
+        rates=profile_rates(config.faults),
+    )
+
+
+def _worker_batch(job: tuple[int, int, int]) -> Batch:
+    config: GenerateConfig = _WORKER["config"]  # type: ignore[assignment]
+    index, first, size = job
+    return build_batch(
+        config.seed, index, first, size, _WORKER["lifters"], _WORKER["text"], _WORKER["rates"]
+    )
+
+
+def _make_lifters(config: GenerateConfig) -> Lifters:
+    return make_lifters(
+        np.random.default_rng(np.random.SeedSequence([config.seed, 1])), config.lifters
+    )
 
 
 def _write(export: ExportFile, truth: TruthWriter, data: bytes, columns: dict) -> None:

@@ -300,3 +300,13 @@ def test_truth_lifters(heavy: Path) -> None:
     assert len(lifters) == 40 and lifters["user_id"].is_unique
     assert {"archetype", "body_mass_kg", "weight_unit", "one_rm_squat_kg"} <= set(lifters)
     assert set(lifters["weight_unit"]) <= {"kgs", "lbs"}
+
+
+def test_worker_processes_write_the_same_bytes(tmp_path: Path) -> None:
+    one = _gen(tmp_path / "one", "w.jsonl.gz", sets=400, lifters=20, seed=8, batch_lines=100)
+    two = _gen(
+        tmp_path / "two", "w.jsonl.gz", sets=400, lifters=20, seed=8, batch_lines=100, workers=2
+    )
+    assert one.read_bytes() == two.read_bytes()
+    for key in ("truth_sets", "manifest"):
+        assert sidecar_paths(one)[key].read_bytes() == sidecar_paths(two)[key].read_bytes()
