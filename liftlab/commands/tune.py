@@ -153,10 +153,10 @@ def ranked_runs(con, run_ids: list[str] | None, rank_by: str | None):
     )
     if rank_by is None:
         rank_by = "ari" if summary["ari"].notna().any() else "silhouette"
-    ascending = rank_by == "davies_bouldin"
-    summary = summary.sort_values(
-        [rank_by, "run_at"], ascending=[ascending, False], na_position="last"
-    )
+    # ties (common when several settings recover the truth) go to the better silhouette
+    keys = [rank_by] + [m for m in ("silhouette", "stability") if m != rank_by] + ["run_at"]
+    ascending = [k == "davies_bouldin" for k in keys[:-1]] + [False]
+    summary = summary.sort_values(keys, ascending=ascending, na_position="last")
     summary.insert(0, "rank", range(1, len(summary) + 1))
     return pd.DataFrame(summary).reset_index(), rank_by
 
