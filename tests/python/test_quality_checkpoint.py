@@ -1,0 +1,159 @@
+"""The quality checkpoint (Great Expectations, pandas route): a good warehouse passes, a
+deliberately broken copy fails on exactly the expectations that were broken (so GX can
+neither pass everything silently nor fail everything), with a readable summary, a
+results table and HTML data docs; `liftlab build` runs it and fails on it."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from _spine import build_spine
+from conftest import REPO, query
+
+from liftlab.quality import RESULTS_TABLE, QualityFailed, run_checkpoint
+
+GOOD_FILES = REPO / "tests" / "fixtures" / "corpus" / "cases" / "good_*"
+
+
+@pytest.fixture(scope="module")
+def good_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Good files only, built by `liftlab build` with its checkpoint (which must pass)."""
+    folder = tmp_path_factory.mktemp("quality")
+    return build_spine(str(GOOD_FILES), folder / "good.duckdb", docs_dir=folder / "docs")
+
+
+def test_build_ran_the_checkpoint_and_wrote_results_and_docs(good_warehouse):
+    rows = query(
+        good_warehouse,
+        f"select count(*), count(*) filter (where success), count(distinct suite),"
+        f" min(run_at) is not null from {RESULTS_TABLE}",
+    )[0]
+    total, passed, suites, has_time = rows
+    assert total >= 80 and passed == total and suites >= 15 and has_time
+    docs = good_warehouse.parent / "docs"
+    assert (docs / "index.html").exists()
+    pages = list((docs / "validations").rglob("*.html"))
+    assert len(pages) >= 15
+    assert "fct_reps" in (docs / "index.html").read_text(encoding="utf-8")
+
+
+def test_results_table_columns(good_warehouse):
+    columns = [
+        r[0]
+        for r in query(
+            good_warehouse,
+            f"select column_name from information_schema.columns"
+            f" where table_name = '{RESULTS_TABLE}' order by ordinal_position",
+        )
+    ]
+    for name in ("suite", "expectation", "column_name", "success", "unexpected_count"):
+        assert name in columns
+    assert {"examples", "run_at"} <= set(columns)
+
+
+BREAKAGE = [
+    # a lift outside the canonical set
+    "update fct_sets set lift = 'curl' where set_id = 'good-jl-00'",
+    # physically impossible ROM on every usable squat rep (a unit mix-up)
+    "update fct_reps set rom_mm = rom_mm * 1000 where is_usable",
+    # a negative load
+    "update fct_reps set load_kg = -20 where set_id = 'good-jl-01'",
+    # a raw user id where a pseudonym belongs
+    "update dim_lifters set lifter_id = 'corpus-good-1' where lifter_identified_by = 'user_id'"
+    " and lifter_id = (select min(lifter_id) from dim_lifters"
+    " where lifter_identified_by = 'user_id')",
+    # counts that no longer add up
+    "update fct_record_counts set records_accounted = records_accounted - 1 where level = 'rep'",
+    # a workout lost between layers
+    "delete from fct_workouts where workout_id = (select min(workout_id) from fct_workouts)",
+    # a mart missing altogether
+    "drop table rejected_records",
+]
+EXPECTED_FAILURES = {
+    ("marts.fct_sets", "expect_column_values_to_be_in_set", "lift"),
+    ("marts.fct_reps.usable.squat", "expect_column_values_to_be_between", "rom_mm"),
+    ("marts.fct_reps", "expect_column_values_to_be_between", "load_kg"),
+    ("marts.dim_lifters", "expect_column_values_to_match_regex", "lifter_id"),
+    (
+        "marts.fct_record_counts",
+        "expect_column_pair_values_to_be_equal",
+        "records_read,records_accounted",
+    ),
+    ("marts.fct_workouts", "expect_table_row_count_to_equal", None),
+    ("marts.rejected_records", "expect_table_to_exist", None),
+}
+
+
+def test_broken_tables_fail_exactly_where_broken(good_warehouse, tmp_path):
+    broken = tmp_path / "broken.duckdb"
+    shutil.copy(good_warehouse, broken)
+    with duckdb.connect(str(broken)) as con:
+        for statement in BREAKAGE:
+            con.execute(statement)
+
+    with pytest.raises(QualityFailed) as failure:
+        run_checkpoint(broken, docs_dir=tmp_path / "docs")
+    summary = str(failure.value)
+
+    failed = {
+        (suite, expectation, column)
+        for suite, expectation, column in query(
+            broken,
+            f"select suite, expectation, column_name from {RESULTS_TABLE} where not success",
+        )
+    }
+    assert failed == EXPECTED_FAILURES
+    passed = query(broken, f"select count(*) from {RESULTS_TABLE} where success")[0][0]
+    assert passed >= 70  # the untouched expectations still pass
+
+    # the summary names suite, expectation, column, unexpected count and examples
+    assert f"{len(EXPECTED_FAILURES)} failed" in summary
+    assert "marts.fct_sets: expect_column_values_to_be_in_set [lift]: 1 unexpected" in summary
+    assert '"curl"' in summary
+    assert "[rom_mm]" in summary and "[load_kg]: 3 unexpected, e.g. [-20.0" in summary
+    assert "rejected_records is missing" in summary
+    assert len(summary.splitlines()) <= 12
+    row = query(
+        broken,
+        f"select unexpected_count, examples from {RESULTS_TABLE}"
+        " where suite = 'marts.fct_sets' and column_name = 'lift'",
+    )[0]
+    assert row == (1, '["curl"]')
+    assert (tmp_path / "docs" / "index.html").exists()
+
+
+def test_reconciliation_value_is_checked(good_warehouse, tmp_path):
+    """A row lost between layers (fct_reps vs int_reps_decoded) fails a row count."""
+    broken = tmp_path / "lost_rep.duckdb"
+    shutil.copy(good_warehouse, broken)
+    with duckdb.connect(str(broken)) as con:
+        con.execute("delete from fct_reps where rep_id = (select min(rep_id) from fct_reps)")
+    report = run_checkpoint(broken, docs_dir=None, raise_on_failure=False, write_results=False)
+    failed = {(r.suite, r.expectation, r.column_name) for r in report.failures}
+    assert failed == {
+        ("marts.fct_reps", "expect_table_row_count_to_equal", None),
+        ("marts.fct_record_counts.rep", "expect_column_values_to_be_between", "records_kept"),
+    }
+
+
+def test_cli_flag_and_failure_exit(monkeypatch, capsys):
+    from liftlab.commands import build as build_command
+
+    parser = argparse.ArgumentParser()
+    build_command.add_arguments(parser)
+    seen = {}
+
+    def fake_build(data, warehouse, **kwargs):
+        seen.update(kwargs)
+        raise QualityFailed("quality checkpoint: 1 of 2 expectations passed, 1 failed: ...")
+
+    monkeypatch.setattr(build_command, "build", fake_build)
+    code = build_command.run(parser.parse_args(["--data", "x.jsonl", "--skip-quality"]))
+    assert code == 1 and seen["skip_quality"] is True
+    assert "1 failed" in capsys.readouterr().err
+    build_command.run(parser.parse_args(["--data", "x.jsonl"]))
+    assert seen["skip_quality"] is False
