@@ -68,7 +68,7 @@ def simulate_reps(rng: np.random.Generator, lifters: Lifters, plan: SetPlan) -> 
     traces = build_traces(rng, shape, loc, rom, mv)
     pv = mv * traces.peak_ratio * rng.normal(1.0, 0.02, n)
     duration = rom / mv * 1000.0 * np.exp(rng.normal(0, 0.02, n))
-    accel = pv**2 / (2 * np.maximum(loc, 10) / 100 * rom / 1000) * rng.uniform(1.2, 2.2, n)
+    accel = pv**2 / (2 * np.maximum(loc, 10) / 100 * rom / 1000) * rng.uniform(4.0, 9.0, n)
     rest = np.where(rep_index == 0, np.floor(rng.gamma(2.0, 1.3, n)), 0.0)
     base = rng.integers(50_000_000, 900_000_000, plan.size)
     step = np.rint(duration + rng.uniform(1.5e6, 4.5e6, n)).astype(np.int64)
