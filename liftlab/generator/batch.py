@@ -44,11 +44,16 @@ class LifterText:
     """Per-lifter constant text, computed once per run."""
 
     rep_prefix: list[str]
+    data_open: list[str]
     settings: list[str]
 
     @classmethod
     def of(cls, lifters: Lifters) -> LifterText:
-        return cls(encode.rep_prefixes(lifters), encode.settings_blocks(lifters))
+        return cls(
+            encode.rep_prefixes(lifters),
+            encode.data_openings(lifters),
+            encode.settings_blocks(lifters),
+        )
 
 
 @dataclass
@@ -197,14 +202,11 @@ def rep_texts(
     char_at = chars[reps.traces.offsets]
     offs = char_at.tolist()
     who = plan.lifter[reps.set_index]
-    flags = [encode.FLAG[v] for v in (3, 2, 1)]
-    flag = [flags[3 - v] for v in lifters.device_version[who].tolist()]
     mids = _version_middles(lifters, who, reps, encode.java_float_strings(reps.device_us))
     battery = np.clip(rng.integers(15, 100, plan.size)[reps.set_index] - reps.rep_index, 5, 100)
     cols = zip(
         who.tolist(),
         encode.iso_ms(reps.time_ms),
-        flag,
         (reps.rep_index + 1).tolist(),
         map(repr, reps.mean_velocity.tolist()),
         reps.rom_mm.astype(np.int64).tolist(),
@@ -216,12 +218,11 @@ def rep_texts(
         battery.tolist(),
         strict=True,
     )
-    pre, settings = text.rep_prefix, text.settings
+    pre, data_open, settings = text.rep_prefix, text.data_open, text.settings
     out = [
-        f'{{"isValid":true,"removed":false,{pre[w]}{t}","data":["{f}","{num}.0","{mv}",'
-        f'"{rom}.0","{pv}","{loc}.0",{mid}{settings[w]},{bulk[a : b - 1]},'
-        f'"-6789.0","{bat}.0"]}}'
-        for w, t, f, num, mv, rom, pv, loc, mid, a, b, bat in cols
+        f'{pre[w]}{t}{data_open[w]}{num}.0","{mv}","{rom}.0","{pv}","{loc}.0",{mid}'
+        f'{settings[w]},{bulk[a : b - 1]},"-6789.0","{bat}.0"]}}'
+        for w, t, num, mv, rom, pv, loc, mid, a, b, bat in cols
     ]
     _apply_rep_faults(rng, out, rep_fault, lifters.device_version[who])
     return out

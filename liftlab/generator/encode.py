@@ -85,17 +85,22 @@ def device_settings(version: int, unit: int, firmware_v3: str = "3.01") -> str:
 
 
 def rep_prefixes(lifters: Lifters) -> list[str]:
-    """Per lifter: the constant rep-object fields that precede ``time``."""
+    """Per lifter: the constant rep-object text that precedes ``time``'s value."""
     out = []
     for i in range(lifters.size):
         hw = "ios" if lifters.ios[i] else "android"
         app = "3.3.0" if lifters.new_app[i] else "2.1.4"
         unit = int(lifters.device_unit[i])
         out.append(
-            f'"hardware":"{hw}","appVersion":"{app}","deviceName":"OB {unit}",'
-            f'"deviceIdentifier":"{lifters.mac[i]}","time":"'
+            f'{{"isValid":true,"removed":false,"hardware":"{hw}","appVersion":"{app}",'
+            f'"deviceName":"OB {unit}","deviceIdentifier":"{lifters.mac[i]}","time":"'
         )
     return out
+
+
+def data_openings(lifters: Lifters) -> list[str]:
+    """Per lifter: the text from the end of ``time``'s value to the rep number."""
+    return [f'","data":["{FLAG[v]}","' for v in lifters.device_version.tolist()]
 
 
 def settings_blocks(lifters: Lifters) -> list[str]:
