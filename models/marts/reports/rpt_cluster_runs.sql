@@ -1,0 +1,25 @@
+-- The logged clustering runs side by side, one row per run and lift (clusters page).
+
+select
+    run_id || '|' || lift as run_lift_id,
+    run_id,
+    run_at,
+    source,
+    experiment,
+    config_hash,
+    lift,
+    method,
+    n_rows,
+    n_training,
+    n_assigned,
+    n_clusters,
+    cluster_sizes,
+    cut_height,
+    silhouette,
+    cophenetic_correlation,
+    calinski_harabasz,
+    davies_bouldin,
+    stability,
+    ari,
+    fit_seconds
+from {{ ref('cluster_runs') }}
