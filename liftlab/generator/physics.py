@@ -127,11 +127,13 @@ def shape_values(x: np.ndarray, owner: np.ndarray, kx: np.ndarray, ky: np.ndarra
     width = kx.shape[1]
     axis = (np.arange(kx.shape[0])[:, None] + kx).ravel()
     flat_y = ky.ravel()
-    hi = np.searchsorted(axis, owner + x, side="left")
-    hi = np.clip(hi, owner * width + 1, owner * width + width - 1)
+    gx = owner + x
+    hi = np.searchsorted(axis, gx, side="left")
+    first = owner * width
+    hi = np.clip(hi, first + 1, first + width - 1)
     lo = hi - 1
     x0 = axis[lo]
-    t = (owner + x - x0) / np.maximum(axis[hi] - x0, 1e-9)
+    t = (gx - x0) / np.maximum(axis[hi] - x0, 1e-9)
     y0 = flat_y[lo]
     return y0 + (flat_y[hi] - y0) * _ease(t)
 
@@ -174,10 +176,10 @@ def build_traces(
     x = (pos + 0.5) / n[owner]
     kx, ky = rep_knots(shape, loc / 100.0)
     rel = shape_values(x, owner, kx, ky)
-    rel *= rng.normal(1.0, 0.02, rel.size)
-    rel = np.clip(rel, 0.05, None)
-    inv_mean = np.bincount(owner, weights=1.0 / rel, minlength=n.size) / n
+    rel *= 1.0 + 0.02 * rng.standard_normal(rel.size, dtype=np.float32)
+    np.maximum(rel, 0.05, out=rel)
+    inv_rel = 1.0 / rel
+    inv_mean = np.bincount(owner, weights=inv_rel, minlength=n.size) / n
     # exact peak of the continuous shape is 1.0; velocity = rel * mv * inv_mean
-    scale = mv * inv_mean
-    values = TICK_UM / (rel * scale[owner])
+    values = inv_rel * (TICK_UM / (mv * inv_mean))[owner]
     return Traces(values=values, offsets=offsets, peak_ratio=inv_mean)
