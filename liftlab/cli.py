@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("liftlab.commands.build", "land an export and run `dbt build` over it"),
     "sql": ("liftlab.commands.sql", "run a read-only SQL query against the warehouse"),
     "generate": ("liftlab.generator.command", "write a synthetic export with ground truth"),
+    "bench": ("liftlab.commands.bench", "time liftlab against the pandas baseline by scale"),
     "classify": ("liftlab.commands.classify", "label an export's sets with the saved model"),
     "tune": ("liftlab.commands.tune", "sweep clustering configs, log runs, promote the best"),
 }

@@ -1,0 +1,1 @@
+"""Benchmarks: liftlab's stages against the study's notebook-style pandas pipeline."""

@@ -1,0 +1,297 @@
+"""`liftlab bench`: generate datasets at several scales, run liftlab's stages and the
+pandas baseline on the same files, and write BENCHMARKS.md with a scaling plot.
+
+Every stage runs as its own process and is measured with wait4 (wall time, CPU time, peak
+RSS). Inside `dbt build`, the per-model times come from dbt's run_results.json, grouped by
+layer. Nothing here asserts a time: figures are printed and written, not tested.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from liftlab.bench.measure import Measurement, machine_description, measure_command
+from liftlab.bench.plot import scaling_svg
+from liftlab.warehouse import dbt_executable, project_dir
+
+REPS_PER_SET = 1.61  # the generator's default mix (about 205,600 reps in 128,000 sets)
+SETS_PER_LIFTER = 256
+DEFAULT_SCALES = (10_000, 211_000, 2_000_000)
+FULL_SCALE = 10_000_000
+
+# dbt node path prefix -> stage name
+DBT_GROUPS = (
+    ("models/staging/", "staging"),
+    ("models/intermediate/", "intermediate"),
+    ("models/marts/reports/", "report_data"),
+    ("models/marts/", "marts"),
+    ("python_models/classifier/", "classifier"),
+    ("python_models/clustering/", "clustering"),
+)
+
+
+@dataclass
+class ScaleResult:
+    """Every figure taken at one scale."""
+
+    target_reps: int
+    sets: int
+    lifters: int
+    reps: int = 0
+    stages: dict[str, dict] = field(default_factory=dict)
+    dbt_groups_s: dict[str, float] = field(default_factory=dict)
+    baseline_stages_s: dict[str, float] = field(default_factory=dict)
+
+
+def sizes_for(target_reps: int) -> tuple[int, int]:
+    """(sets, lifters) that give about ``target_reps`` reps."""
+    sets = max(200, round(target_reps / REPS_PER_SET))
+    return sets, max(10, sets // SETS_PER_LIFTER)
+
+
+def group_dbt_timings(run_results: dict) -> dict[str, float]:
+    """Seconds per stage from dbt's run_results.json; tests are summed as `tests`."""
+    groups: dict[str, float] = {}
+    for result in run_results.get("results", []):
+        unique_id = result.get("unique_id", "")
+        seconds = float(result.get("execution_time") or 0.0)
+        name = "tests" if unique_id.startswith(("test.", "unit_test.")) else _group_of(result)
+        groups[name] = groups.get(name, 0.0) + seconds
+    return groups
+
+
+def _group_of(result: dict) -> str:
+    node_path = (result.get("node") or {}).get("original_file_path") or result.get("path", "")
+    for prefix, name in DBT_GROUPS:
+        if node_path.startswith(prefix):
+            return name
+    if result.get("unique_id", "").startswith("seed."):
+        return "seeds"
+    return "other"
+
+
+def _node_paths(manifest_path: Path) -> dict[str, str]:
+    if not manifest_path.exists():
+        return {}
+    nodes = json.loads(manifest_path.read_text()).get("nodes", {})
+    return {key: node.get("original_file_path", "") for key, node in nodes.items()}
+
+
+def run_scale(target_reps: int, work: Path, *, baseline: bool, seed: int) -> ScaleResult:
+    """Generate, land, build and (optionally) run the baseline at one scale."""
+    sets, lifters = sizes_for(target_reps)
+    result = ScaleResult(target_reps, sets, lifters)
+    data = work / f"export_{target_reps}.jsonl.gz"
+    warehouse = work / f"warehouse_{target_reps}.duckdb"
+    target_path = work / f"dbt_target_{target_reps}"
+    log = work / f"log_{target_reps}.txt"
+    python = sys.executable
+    env = {
+        **os.environ,
+        "LIFTLAB_WAREHOUSE": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    if not data.exists():
+        generate = [python, "-m", "liftlab.cli", "generate", "--quiet", "--sets", str(sets)]
+        generate += ["--lifters", str(lifters), "--seed", str(seed), "--out", str(data)]
+        result.stages["generate"] = _checked(measure_command(generate, log=log), "generate")
+    manifest = json.loads(
+        data.with_name(data.name.replace(".jsonl.gz", ".manifest.json")).read_text()
+    )
+    result.reps = int(manifest["counts"]["reps"])
+    for path in warehouse.parent.glob(warehouse.name + "*"):
+        path.unlink()
+    land = [python, "-m", "liftlab.bench.stage", "land", str(data), str(warehouse)]
+    result.stages["land"] = _checked(measure_command(land, env=env, log=log), "land")
+    project = project_dir()
+    dbt = [dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    dbt += ["--target-path", str(target_path)]
+    result.stages["dbt_build"] = _checked(
+        measure_command(dbt, env=env, cwd=project, log=log), "dbt build"
+    )
+    run_results = json.loads((target_path / "run_results.json").read_text())
+    paths = _node_paths(target_path / "manifest.json")
+    for item in run_results.get("results", []):
+        item.setdefault("node", {})["original_file_path"] = paths.get(item["unique_id"], "")
+    result.dbt_groups_s = group_dbt_timings(run_results)
+    if baseline:
+        out = work / f"baseline_{target_reps}.json"
+        command = [python, "-m", "liftlab.bench.baseline", str(data), "--json-out", str(out)]
+        result.stages["baseline"] = _checked(measure_command(command, log=log), "baseline")
+        result.baseline_stages_s = json.loads(out.read_text())
+    return result
+
+
+def _checked(measurement: Measurement, name: str) -> dict:
+    if measurement.returncode != 0:
+        raise RuntimeError(f"benchmark stage {name} failed (exit {measurement.returncode})")
+    return asdict(measurement)
+
+
+# --------------------------------------------------------------------------------------
+# reporting
+# --------------------------------------------------------------------------------------
+
+
+def flatten_seconds(result: ScaleResult) -> float:
+    """liftlab's flatten and clean: landing plus the staging and intermediate models."""
+    groups = result.dbt_groups_s
+    return (
+        result.stages["land"]["wall_s"] + groups.get("staging", 0) + groups.get("intermediate", 0)
+    )
+
+
+def baseline_flatten_seconds(result: ScaleResult) -> float:
+    stages = result.baseline_stages_s
+    return stages.get("load_s", 0) + stages.get("normalize_s", 0) + stages.get("clean_s", 0)
+
+
+def liftlab_total(result: ScaleResult, key: str) -> float:
+    """Land + dbt build: wall/CPU summed; peak RSS the larger of the two."""
+    land, build = result.stages["land"], result.stages["dbt_build"]
+    if key == "peak_rss_mb":
+        return max(land[key], build[key])
+    return land[key] + build[key]
+
+
+def _number(value: float | None, digits: int, missing: str) -> str:
+    return missing if value is None else f"{value:.{digits}f}"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.3f}" if b else "n/a"
+
+
+def markdown(results: list[ScaleResult], machine: dict[str, str], command: str) -> str:
+    """BENCHMARKS.md."""
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `{command}`; do not edit by hand. Every stage ran as its own process",
+        "(wall time, CPU time and peak RSS from wait4); the per-layer times inside `dbt build`",
+        "come from dbt's run_results.json. The baseline is the study's notebook-style pandas",
+        "processing (`liftlab/bench/baseline.py`) on the same files in the same run.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in machine.items()],
+        "",
+        "## liftlab against the pandas baseline",
+        "",
+        "| reps | stage | liftlab wall s | baseline wall s | liftlab / baseline |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        if not r.baseline_stages_s:
+            continue
+        classifier = r.dbt_groups_s.get("classifier", 0.0)
+        rows = [
+            ("flatten and clean", flatten_seconds(r), baseline_flatten_seconds(r)),
+            (
+                "classifier (liftlab: 5 models, grouped CV, labels; baseline: one KNN fit)",
+                classifier,
+                r.baseline_stages_s.get("knn_s", 0.0),
+            ),
+            ("whole process", liftlab_total(r, "wall_s"), r.stages["baseline"]["wall_s"]),
+        ]
+        for name, ours, theirs in rows:
+            lines.append(
+                f"| {r.reps:,} | {name} | {ours:.2f} | {theirs:.2f} | {_ratio(ours, theirs)} |"
+            )
+    lines += [
+        "",
+        "Peak memory (MB):",
+        "",
+        "| reps | liftlab land | liftlab dbt build | baseline |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        baseline = r.stages.get("baseline", {}).get("peak_rss_mb")
+        lines.append(
+            f"| {r.reps:,} | {r.stages['land']['peak_rss_mb']:.0f} | "
+            f"{r.stages['dbt_build']['peak_rss_mb']:.0f} | "
+            f"{_number(baseline, 0, 'not run')} |"
+        )
+    groups = sorted({g for r in results for g in r.dbt_groups_s})
+    lines += [
+        "",
+        "## liftlab stages (wall seconds)",
+        "",
+        "| reps | generate | land | dbt build (process) | CPU s | peak RSS MB | "
+        + " | ".join(f"dbt: {g}" for g in groups)
+        + " |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in groups) + " |",
+    ]
+    for r in results:
+        generate = r.stages.get("generate", {}).get("wall_s")
+        lines.append(
+            f"| {r.reps:,} | {_number(generate, 1, 'reused')} | "
+            f"{r.stages['land']['wall_s']:.2f} | {r.stages['dbt_build']['wall_s']:.2f} | "
+            f"{liftlab_total(r, 'cpu_s'):.1f} | {liftlab_total(r, 'peak_rss_mb'):.0f} | "
+            + " | ".join(f"{r.dbt_groups_s.get(g, 0):.2f}" for g in groups)
+            + " |"
+        )
+    lines += ["", "![scaling](docs/bench/scaling.svg)", ""]
+    return "\n".join(lines)
+
+
+def write_outputs(results: list[ScaleResult], out_dir: Path, command: str) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "docs" / "bench").mkdir(parents=True, exist_ok=True)
+    time_series = {
+        "liftlab (land + dbt build)": [(r.reps, liftlab_total(r, "wall_s")) for r in results],
+        "pandas baseline": [
+            (r.reps, r.stages["baseline"]["wall_s"]) for r in results if "baseline" in r.stages
+        ],
+    }
+    memory_series = {
+        "liftlab": [(r.reps, liftlab_total(r, "peak_rss_mb")) for r in results],
+        "pandas baseline": [
+            (r.reps, r.stages["baseline"]["peak_rss_mb"]) for r in results if "baseline" in r.stages
+        ],
+    }
+    (out_dir / "docs" / "bench" / "scaling.svg").write_text(scaling_svg(time_series, memory_series))
+    (out_dir / "docs" / "bench" / "results.json").write_text(
+        json.dumps([asdict(r) for r in results], indent=2)
+    )
+    path = out_dir / "BENCHMARKS.md"
+    path.write_text(markdown(results, machine_description(), command))
+    return path
+
+
+def run_benchmarks(
+    scales: list[int], work: Path, out_dir: Path, *, baseline_max_reps: int, seed: int, command: str
+) -> list[ScaleResult]:
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for target in scales:
+        print(f"[bench] {target:,} reps ...", flush=True)
+        result = run_scale(target, work, baseline=target <= baseline_max_reps, seed=seed)
+        results.append(result)
+        print(summary_line(result), flush=True)
+    path = write_outputs(results, out_dir, command)
+    print(f"[bench] wrote {path}")
+    return results
+
+
+def summary_line(r: ScaleResult) -> str:
+    text = (
+        f"[bench] {r.reps:,} reps: land {r.stages['land']['wall_s']:.1f}s, dbt build "
+        f"{r.stages['dbt_build']['wall_s']:.1f}s, peak RSS {liftlab_total(r, 'peak_rss_mb'):.0f} MB"
+    )
+    if r.baseline_stages_s:
+        text += (
+            f"; flatten+clean {flatten_seconds(r):.2f}s vs pandas "
+            f"{baseline_flatten_seconds(r):.2f}s"
+            f" ({baseline_flatten_seconds(r) / max(flatten_seconds(r), 1e-9):.1f}x faster)"
+        )
+    return text
+
+
+def clean_work(work: Path) -> None:
+    shutil.rmtree(work, ignore_errors=True)
