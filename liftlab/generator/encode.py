@@ -142,8 +142,3 @@ def object_ids(rng: np.random.Generator, seconds: np.ndarray) -> list[str]:
 def json_text(value: str | None) -> str:
     """JSON literal of a string or null, UTF-8 kept raw (cached: labels repeat)."""
     return json.dumps(value, ensure_ascii=False)
-
-
-def float_text(x: float) -> str:
-    """Shortest round-trip text of a float, always with a decimal point ("225.0")."""
-    return repr(float(x))
