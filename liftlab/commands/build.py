@@ -75,6 +75,4 @@ def build(
         from liftlab.quality import run_checkpoint
 
         report = run_checkpoint(warehouse)
-        print(
-            report.summary() + (f" (data docs: {report.docs_index})" if report.docs_index else "")
-        )
+        print(report.summary())
