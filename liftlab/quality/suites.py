@@ -116,10 +116,10 @@ ROM_MIN_MM = 20.0  # below this the device does not count a rep
 DURATION_MAX_S = 20.0  # one concentric phase
 LIFT_RANGES: dict[str, LiftRange] = {
     "squat": LiftRange(2.5, 4.5, 1500.0),
-    "bench_press": LiftRange(2.5, 4.5, 1200.0),
+    "bench_press": LiftRange(2.5, 4.5, 1600.0),
     "deadlift": LiftRange(2.5, 4.5, 1500.0),
     "overhead_press": LiftRange(2.5, 4.5, 1500.0),
-    "barbell_row": LiftRange(2.5, 4.5, 1200.0),
+    "barbell_row": LiftRange(2.5, 4.5, 1600.0),
     "power_clean": LiftRange(3.5, 6.0, 2000.0),
 }
 # a rare sensor glitch (the real sample has one squat rep of 9001 mm among 160) is
