@@ -4,6 +4,10 @@
     int_reps_decoded. The device MAC address is replaced by a salted hash.
 #}
 
+{%- set rep_fields = [
+    'isValid', 'removed', 'time', 'hardware', 'appVersion', 'deviceIdentifier', 'data',
+] %}
+
 with
 
 set_documents as (
@@ -19,15 +23,38 @@ set_documents as (
 
 ),
 
+rep_lists as (
+
+    select
+        document_id,
+        set_id,
+        lifter_id,
+        from_json(reps_json, '["JSON"]') as rep_list
+    from set_documents
+
+),
+
 unnested as (
 
     select
         document_id,
         set_id,
         lifter_id,
-        unnest(from_json(reps_json, '["JSON"]')) as rep,
-        generate_subscripts(from_json(reps_json, '["JSON"]'), 1) as rep_index
-    from set_documents
+        unnest(rep_list) as rep,
+        generate_subscripts(rep_list, 1) as rep_index
+    from rep_lists
+
+),
+
+parsed as (
+
+    -- each rep parsed once into its fields (still JSON: their types vary); a rep that is
+    -- not an object has no fields
+    select
+        *,
+        json_type(rep) as rep_json_type,
+        from_json(rep, {{ json_fields_struct(rep_fields) }}) as rep_fields
+    from unnested
 
 ),
 
@@ -39,19 +66,21 @@ renamed as (
         set_id,
         lifter_id,
         rep_index::integer as rep_index,
-        json_type(rep) as rep_json_type,
-        json_type(rep, '$.data') as data_json_type,
-        try_cast(rep ->> '$.isValid' as boolean) as is_app_valid,
-        coalesce(try_cast(rep ->> '$.removed' as boolean), false) as is_removed,
-        try_cast(rep ->> '$.time' as timestamptz) at time zone 'UTC' as rep_completed_at,
-        rep ->> '$.hardware' as phone_platform,
-        rep ->> '$.appVersion' as app_version,
-        {{ pseudonymize("nullif(trim(rep ->> '$.deviceIdentifier'), '')") }} as device_id,
+        rep_json_type,
+        json_type(rep_fields['data']) as data_json_type,
+        try_cast(rep_fields['isValid'] ->> '$' as boolean) as is_app_valid,
+        coalesce(try_cast(rep_fields['removed'] ->> '$' as boolean), false) as is_removed,
+        try_cast(rep_fields['time'] ->> '$' as timestamptz) at time zone 'UTC'
+            as rep_completed_at,
+        rep_fields['hardware'] ->> '$' as phone_platform,
+        rep_fields['appVersion'] ->> '$' as app_version,
+        {{ pseudonymize("nullif(trim(rep_fields['deviceIdentifier'] ->> '$'), '')") }}
+            as device_id,
         case
-            when json_type(rep, '$.data') = 'ARRAY'
-                then from_json(json_extract(rep, '$.data'), '["VARCHAR"]')
+            when json_type(rep_fields['data']) = 'ARRAY'
+                then from_json(rep_fields['data'], '["VARCHAR"]')
         end as data_values_raw
-    from unnested
+    from parsed
 
 ),
 

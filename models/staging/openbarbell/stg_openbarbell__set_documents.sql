@@ -3,6 +3,12 @@
     replaced by salted hashes, and `quarantine_reason` for a document that cannot be used.
 #}
 
+{%- set set_document_fields = [
+    'setID', 'userID', 'workoutID', 'exercise', 'setNumber', 'weight', 'metric', 'rpe',
+    'tags', 'initialStartTime', 'startTime', 'endTime', 'deleted', 'removed',
+    'videoFileURL', 'reps',
+] %}
+
 with
 
 source as (
@@ -11,14 +17,27 @@ source as (
 
 ),
 
-parsed as (
+validated as (
 
     select
         *,
-        case
-            when landing_error is null and json_valid(raw_text) then raw_text::json
-        end as document_json
+        landing_error is null and json_valid(raw_text) as is_valid_json
     from source
+
+),
+
+parsed as (
+
+    -- each document is parsed once, into a struct of its set fields (each still JSON, as
+    -- their types vary between app versions); a document that is not an object has none.
+    -- Landing strips the text, so an object starts with a brace.
+    select
+        *,
+        case
+            when is_valid_json
+                then from_json(raw_text, {{ json_fields_struct(set_document_fields) }})
+        end as document_fields
+    from validated
 
 ),
 
@@ -26,16 +45,19 @@ typed as (
 
     select
         *,
-        json_type(document_json) as document_json_type,
-        json_type(document_json, '$.setID') as set_id_json_type,
-        json_type(document_json, '$.userID') as user_id_json_type,
-        json_type(document_json, '$.reps') as reps_json_type,
-        json_type(document_json, '$.weight') as weight_json_type,
-        json_type(document_json, '$.rpe') as rpe_json_type,
-        json_type(document_json, '$.tags') as tags_json_type,
-        json_type(document_json, '$.exercise') as exercise_json_type,
-        nullif(trim(document_json ->> '$.setID'), '') as set_id_text,
-        nullif(trim(document_json ->> '$.userID'), '') as user_id_text
+        case
+            when is_valid_json and starts_with(raw_text, '{') then 'OBJECT'
+            when is_valid_json then 'OTHER'
+        end as document_json_type,
+        json_type(document_fields['setID']) as set_id_json_type,
+        json_type(document_fields['userID']) as user_id_json_type,
+        json_type(document_fields['reps']) as reps_json_type,
+        json_type(document_fields['weight']) as weight_json_type,
+        json_type(document_fields['rpe']) as rpe_json_type,
+        json_type(document_fields['tags']) as tags_json_type,
+        json_type(document_fields['exercise']) as exercise_json_type,
+        nullif(trim(document_fields['setID'] ->> '$'), '') as set_id_text,
+        nullif(trim(document_fields['userID'] ->> '$'), '') as user_id_text
     from parsed
 
 ),
@@ -53,7 +75,7 @@ renamed as (
         document_key,
         case
             when landing_error is not null then split_part(landing_error, ':', 1)
-            when document_json is null then 'malformed_json'
+            when not is_valid_json then 'malformed_json'
             when document_json_type != 'OBJECT' then 'document_not_an_object'
             when set_id_json_type is null or set_id_json_type = 'NULL' then 'missing_set_id'
             when set_id_json_type != 'VARCHAR' then 'set_id_wrong_type'
@@ -65,46 +87,46 @@ renamed as (
         set_id_text as set_id,
         {{ pseudonymize("coalesce(user_id_text, 'file:' || source_file_name)") }} as lifter_id,
         user_id_text is not null as has_user_id,
-        nullif(trim(document_json ->> '$.workoutID'), '') as workout_id,
-        try_cast(document_json ->> '$.setNumber' as integer) as set_number,
+        nullif(trim(document_fields['workoutID'] ->> '$'), '') as workout_id,
+        try_cast(document_fields['setNumber'] ->> '$' as integer) as set_number,
         case
             when exercise_json_type in ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
-                then document_json ->> '$.exercise'
+                then document_fields['exercise'] ->> '$'
             when exercise_json_type in ('OBJECT', 'ARRAY', 'BOOLEAN')
-                then json_extract(document_json, '$.exercise')::varchar
+                then document_fields['exercise']::varchar
         end as exercise_raw,
         weight_json_type,
         case
             when weight_json_type in ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
-                then document_json ->> '$.weight'
+                then document_fields['weight'] ->> '$'
             when weight_json_type in ('OBJECT', 'ARRAY', 'BOOLEAN')
-                then json_extract(document_json, '$.weight')::varchar
+                then document_fields['weight']::varchar
         end as weight_raw,
-        document_json ->> '$.metric' as weight_unit_raw,
+        document_fields['metric'] ->> '$' as weight_unit_raw,
         rpe_json_type,
         case
             when rpe_json_type in ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
-                then document_json ->> '$.rpe'
+                then document_fields['rpe'] ->> '$'
             when rpe_json_type in ('OBJECT', 'ARRAY', 'BOOLEAN')
-                then json_extract(document_json, '$.rpe')::varchar
+                then document_fields['rpe']::varchar
         end as rpe_raw,
         case
             when tags_json_type = 'ARRAY'
-                then from_json(json_extract(document_json, '$.tags'), '["VARCHAR"]')
+                then from_json(document_fields['tags'], '["VARCHAR"]')
             else []::varchar[]
         end as tags,
         coalesce(
-            try_cast(document_json ->> '$.initialStartTime' as timestamptz),
-            try_cast(document_json ->> '$.startTime' as timestamptz)
+            try_cast(document_fields['initialStartTime'] ->> '$' as timestamptz),
+            try_cast(document_fields['startTime'] ->> '$' as timestamptz)
         ) at time zone 'UTC' as started_at,
-        try_cast(document_json ->> '$.endTime' as timestamptz) at time zone 'UTC' as ended_at,
-        coalesce(try_cast(document_json ->> '$.deleted' as boolean), false)
-        or coalesce(try_cast(document_json ->> '$.removed' as boolean), false) as is_deleted,
-        document_json ->> '$.videoFileURL' is not null as has_video,
-        case when reps_json_type = 'ARRAY' then json_extract(document_json, '$.reps') end
+        try_cast(document_fields['endTime'] ->> '$' as timestamptz) at time zone 'UTC' as ended_at,
+        coalesce(try_cast(document_fields['deleted'] ->> '$' as boolean), false)
+        or coalesce(try_cast(document_fields['removed'] ->> '$' as boolean), false) as is_deleted,
+        document_fields['videoFileURL'] ->> '$' is not null as has_video,
+        case when reps_json_type = 'ARRAY' then document_fields['reps'] end
             as reps_json,
         coalesce(
-            case when reps_json_type = 'ARRAY' then json_array_length(document_json, '$.reps') end,
+            case when reps_json_type = 'ARRAY' then json_array_length(document_fields['reps']) end,
             0
         ) as rep_count_in_document
     from typed
