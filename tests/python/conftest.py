@@ -45,3 +45,19 @@ def sample_warehouse(sample_path: Path, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture(scope="session")
 def bad_input_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_warehouse(BAD_INPUT, tmp_path_factory.mktemp("bad") / "bad.duckdb")
+
+
+@pytest.fixture(scope="session")
+def heavy_faults_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated export with the `heavy` fault profile (every fault, often)."""
+    from liftlab.cli import main
+
+    out = tmp_path_factory.mktemp("heavy") / "heavy.jsonl.gz"
+    args = ["generate", "--sets", "2500", "--lifters", "40", "--seed", "5"]
+    assert main([*args, "--faults", "heavy", "--quiet", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def heavy_faults_warehouse(heavy_faults_export: Path) -> Path:
+    return build_warehouse(heavy_faults_export, heavy_faults_export.with_suffix(".duckdb"))
