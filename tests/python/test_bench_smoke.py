@@ -1,0 +1,64 @@
+"""A tiny run of `liftlab bench`, so that the benchmark cannot rot. No time is asserted."""
+
+from __future__ import annotations
+
+import json
+
+from liftlab.bench.plot import scaling_svg
+from liftlab.bench.runner import group_dbt_timings, sizes_for
+from liftlab.cli import main
+
+
+def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
+    out = tmp_path / "out"
+    code = main(["bench", "--scales", "1500", "--work", str(tmp_path / "work"), "--out", str(out)])
+    assert code == 0
+    report = (out / "BENCHMARKS.md").read_text()
+    assert "| flatten and clean |" in report
+    assert "## Machine" in report
+    results = json.loads((out / "docs" / "bench" / "results.json").read_text())
+    (result,) = results
+    assert result["reps"] > 0
+    for stage in ("land", "dbt_build", "baseline"):
+        assert result["stages"][stage]["wall_s"] > 0
+        assert result["stages"][stage]["peak_rss_mb"] > 0
+    assert {"staging", "intermediate", "marts", "tests"} <= set(result["dbt_groups_s"])
+    assert 0.0 <= result["baseline_stages_s"]["knn_accuracy"] <= 1.0
+    assert (out / "docs" / "bench" / "scaling.svg").read_text().startswith("<svg")
+
+
+def test_sizes_for_scales_with_reps():
+    sets, lifters = sizes_for(211_000)
+    assert 125_000 <= sets <= 135_000
+    assert 450 <= lifters <= 550
+
+
+def test_group_dbt_timings_by_layer():
+    run_results = {
+        "results": [
+            {
+                "unique_id": "model.x.a",
+                "execution_time": 1.0,
+                "node": {"original_file_path": "models/staging/x/a.sql"},
+            },
+            {
+                "unique_id": "model.x.b",
+                "execution_time": 2.0,
+                "node": {"original_file_path": "python_models/classifier/b.py"},
+            },
+            {"unique_id": "test.x.c", "execution_time": 0.5, "node": {}},
+            {"unique_id": "seed.x.d", "execution_time": 0.25, "node": {}},
+        ]
+    }
+    assert group_dbt_timings(run_results) == {
+        "staging": 1.0,
+        "classifier": 2.0,
+        "tests": 0.5,
+        "seeds": 0.25,
+    }
+
+
+def test_scaling_svg_has_both_panels():
+    svg = scaling_svg({"a": [(1e4, 2.0), (1e5, 9.0)]}, {"a": [(1e4, 100.0), (1e5, 300.0)]})
+    assert svg.count("<polyline") == 2
+    assert "Peak memory" in svg and "Wall time" in svg
