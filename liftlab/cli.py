@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("liftlab.commands.bench", "time liftlab against the pandas baseline by scale"),
     "classify": ("liftlab.commands.classify", "label an export's sets with the saved model"),
     "tune": ("liftlab.commands.tune", "sweep clustering configs, log runs, promote the best"),
+    "report": ("liftlab.commands.report", "export the report marts and build the Evidence site"),
 }
 
 

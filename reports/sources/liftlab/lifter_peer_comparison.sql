@@ -1,0 +1,1 @@
+select * from lifter_peer_comparison

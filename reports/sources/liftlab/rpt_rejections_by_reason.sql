@@ -1,0 +1,1 @@
+select * from rpt_rejections_by_reason

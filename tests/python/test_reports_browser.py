@@ -1,0 +1,288 @@
+"""The Evidence report site in a real browser (headless Debian Chromium, puppeteer-core).
+
+Once per session: generate a small export, build a warehouse from it (`liftlab build`; the
+classifier narrowed to two quick models), build the site with `liftlab report` into a copy
+of the Evidence project, and serve it on 127.0.0.1. Then every page must load without
+console errors, fetch nothing off 127.0.0.1, and show its charts with data; the lifter
+Dropdown must move the number line to the chosen lifter's values as stored in the
+warehouse. Screenshots of every page go to build/test-artifacts/reports/.
+
+Needs Node.js with the npm packages of reports/ (`npm ci`, run by `liftlab report` when
+missing) and /usr/bin/chromium (scripts/install_chromium.sh).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+REPORTS = REPO / "reports"
+ARTIFACTS = REPO / "build" / "test-artifacts" / "reports"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PAGES = ("/", "/lifter", "/clusters", "/classifier", "/data-quality")
+# charts each page must show with data
+MIN_CHARTS = {"/": 2, "/lifter": 1, "/clusters": 4, "/classifier": 3, "/data-quality": 2}
+QUICK_CLASSIFIER = "{classifier_models: [knn_study, gaussian_nb_study], classifier_cv_folds: 3}"
+PROJECT_FILES = (
+    "package.json",
+    "package-lock.json",
+    ".npmrc",
+    "evidence.config.yaml",
+    "evidence.settings.json",
+    "pages",
+    "sources",
+    "scripts",
+    "tests",
+)
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("LIFTLAB_SKIP_BROWSER_TESTS") == "1",
+    reason="LIFTLAB_SKIP_BROWSER_TESTS=1",
+)
+
+
+def _liftlab(*args: str, env: dict[str, str] | None = None) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "liftlab.cli", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, (
+        f"liftlab {' '.join(args)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    )
+
+
+def _build_warehouse(tmp: Path) -> tuple[Path, Path]:
+    """`liftlab build` over a small generated export, with a quick classifier."""
+    import liftlab.commands.build as build_command
+
+    data = tmp / "x.jsonl.gz"
+    _liftlab("generate", "--sets", "3000", "--lifters", "40", "--seed", "7", "--out", str(data))
+    warehouse = tmp / "w.duckdb"
+    original = build_command.run_dbt
+
+    def quick(arguments, target, *, quiet=False):
+        return original([*arguments, "--vars", QUICK_CLASSIFIER], target, quiet=quiet)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build_command, "run_dbt", quick)
+        # keep this build's dbt artifacts out of the shared target/ and logs/
+        patch.setenv("DBT_TARGET_PATH", str(tmp / "dbt_target"))
+        patch.setenv("DBT_LOG_PATH", str(tmp / "dbt_logs"))
+        patch.setenv("LIFTLAB_QUALITY_DOCS", str(tmp / "quality_docs"))
+        build_command.build(str(data), warehouse, quiet=True)
+    return data, warehouse
+
+
+def _project_copy(tmp: Path) -> Path:
+    """The Evidence project copied to ``tmp`` (sharing reports/node_modules), so that the
+    test's small site does not replace the real one in reports/build."""
+    if not (REPORTS / "node_modules" / ".bin" / "evidence").exists():
+        completed = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=REPORTS, check=False
+        )
+        assert completed.returncode == 0, "npm ci failed in reports/"
+    project = tmp / "reports"
+    project.mkdir()
+    for name in PROJECT_FILES:
+        source = REPORTS / name
+        if source.is_dir():
+            shutil.copytree(
+                source, project / name, ignore=shutil.ignore_patterns("*.duckdb", "*.wal")
+            )
+        elif source.exists():
+            shutil.copy2(source, project / name)
+    (project / "node_modules").symlink_to(REPORTS / "node_modules")
+    return project
+
+
+@pytest.fixture(scope="session")
+def report_site(tmp_path_factory: pytest.TempPathFactory):
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} not found: the report site needs Node.js 20 and npm")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: run scripts/install_chromium.sh")
+    from liftlab.commands.report import build_site, make_server
+
+    tmp = tmp_path_factory.mktemp("reports")
+    data, warehouse = _build_warehouse(tmp)
+    project = _project_copy(tmp)
+    build_site(warehouse, project, quiet=True)
+    server = make_server(project / "build", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield {
+            "url": f"http://{host}:{port}/",
+            "data": data,
+            "warehouse": warehouse,
+            "project": project,
+        }
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _lifters(warehouse: Path) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return [
+            r[0]
+            for r in con.execute(
+                "select distinct lifter_id from rpt_lifter_lifts order by lifter_id"
+            ).fetchall()
+        ]
+
+
+def _number_line_in_warehouse(warehouse: Path, lifter: str, lift: str) -> dict[str, dict]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select metric, lifter_value, cluster_p5, cluster_p25, cluster_median,"
+            " cluster_p75, cluster_p95 from lifter_peer_comparison"
+            " where lifter_id = ? and lift = ?",
+            [lifter, lift],
+        ).fetchall()
+    return {
+        metric: {
+            "lifter": value,
+            "range": [p5, p95] if p5 is not None else None,
+            "quartiles": [p25, p75] if p25 is not None else None,
+            "median": median,
+        }
+        for metric, value, p5, p25, median, p75, p95 in rows
+    }
+
+
+def _number_line_in_page(charts: list[dict]) -> dict[str, dict]:
+    (chart,) = [c for c in charts if c["container"] == "number-line"]
+    shown: dict[str, dict] = {}
+    for series in chart["series"]:
+        kind, _, metric = str(series["name"]).partition(":")
+        entry = shown.setdefault(metric, {})
+        xs = [point[0] for point in series["data"]]
+        if kind == "lifter":
+            entry["lifter"] = xs[0]
+        elif kind in ("range", "quartiles"):
+            entry[kind] = xs
+        elif kind == "median":
+            entry["median"] = xs[0]
+    return shown
+
+
+def _assert_same_number_line(page: dict[str, dict], stored: dict[str, dict]) -> None:
+    assert set(page) == set(stored), f"metrics shown {sorted(page)} != stored {sorted(stored)}"
+    for metric, expected in stored.items():
+        shown = page[metric]
+        assert math.isclose(shown["lifter"], expected["lifter"], rel_tol=1e-9), metric
+        for key in ("range", "quartiles"):
+            if expected[key] is None:
+                assert key not in shown, metric
+            else:
+                assert shown[key] == pytest.approx(expected[key], rel=1e-9), (metric, key)
+        if expected["median"] is not None:
+            assert shown["median"] == pytest.approx(expected["median"], rel=1e-9), metric
+
+
+@pytest.fixture(scope="session")
+def browsed(report_site) -> dict:
+    lifters = _lifters(report_site["warehouse"])
+    assert len(lifters) >= 2, "the generated warehouse has fewer than two lifters to compare"
+    chosen = lifters[len(lifters) // 2]  # not the Dropdown's default (the first)
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    completed = subprocess.run(
+        ["node", str(REPORTS / "tests" / "browse.cjs"), report_site["url"], str(ARTIFACTS), chosen],
+        cwd=REPORTS,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, f"browser run failed:\n{completed.stderr[-4000:]}"
+    result = json.loads(completed.stdout)
+    result["chosen"] = chosen
+    result["default"] = lifters[0]
+    return result
+
+
+@pytest.mark.parametrize("route", PAGES)
+def test_page_loads_cleanly_with_charts(browsed: dict, route: str) -> None:
+    page = browsed["pages"][route]
+    assert page["status"] == 200
+    assert page["consoleErrors"] == [], page["consoleErrors"]
+    assert page["pageErrors"] == [], page["pageErrors"]
+    assert page["httpErrors"] == [], page["httpErrors"]
+    assert page["offHostRequests"] == [], "the site must work offline"
+    # Evidence aborts its own fetch of a prerendered query result once the page has it
+    failed = [
+        f
+        for f in page["failedRequests"]
+        if not ("/api/prerendered_queries/" in f and f.endswith("net::ERR_ABORTED"))
+    ]
+    assert failed == [], failed
+    for marker in ("Error", "Dataset is empty", "No records"):
+        assert marker not in page["text"], f"{route} shows {marker!r}"
+    charts = page["charts"]
+    assert len(charts) >= MIN_CHARTS[route], f"{route}: {len(charts)} charts"
+    for chart in charts:
+        assert any(len(s["data"]) > 0 for s in chart["series"]), f"{route}: an empty chart"
+    name = "index" if route == "/" else route.strip("/")
+    assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
+
+
+def test_lifter_dropdown_moves_the_number_line(browsed: dict, report_site) -> None:
+    lifter_page = browsed["pages"]["/lifter"]
+    before, after = lifter_page["before"], lifter_page["after"]
+    warehouse = report_site["warehouse"]
+    assert before["lifter"] == browsed["default"]
+    _assert_same_number_line(
+        _number_line_in_page(before["charts"]),
+        _number_line_in_warehouse(warehouse, before["lifter"], before["lift"]),
+    )
+    assert after["lifter"] == browsed["chosen"] != before["lifter"]
+    shown = _number_line_in_page(after["charts"])
+    _assert_same_number_line(
+        shown, _number_line_in_warehouse(warehouse, after["lifter"], after["lift"])
+    )
+    assert shown != _number_line_in_page(before["charts"])
+    assert (ARTIFACTS / "lifter_changed.png").exists()
+
+
+def test_no_raw_identifiers_in_the_site(report_site) -> None:
+    """Only pseudonymous ids: no raw user id or device MAC of the export in any built file."""
+    import gzip
+
+    raw: set[str] = set()
+    with gzip.open(report_site["data"], "rt") as lines:
+        for line in lines:
+            document = json.loads(line)
+            if document.get("userID"):
+                raw.add(str(document["userID"]))
+            for rep in document.get("reps") or []:
+                if isinstance(rep, dict) and rep.get("deviceIdentifier"):
+                    raw.add(str(rep["deviceIdentifier"]))
+    assert raw, "the generated export has no user id or device identifier to look for"
+    needles = [r.encode() for r in raw]
+    checked = 0
+    for path in (report_site["project"] / "build").rglob("*"):
+        if not path.is_file() or path.suffix in (".wasm", ".png", ".woff", ".woff2"):
+            continue
+        blob = path.read_bytes()
+        checked += 1
+        for needle in needles:
+            assert needle not in blob, f"a raw identifier {needle!r} in {path}"
+    assert checked > 10
