@@ -30,8 +30,9 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
-from liftlab.ml.features import ALL_FEATURES, STUDY_FEATURES, validate_features
+from liftlab.ml.features import DEFAULT_FEATURES, STUDY_FEATURES, validate_features
 
 LIFTS: tuple[str, ...] = (
     "squat",
@@ -89,7 +90,7 @@ def parse_model_name(name: str) -> tuple[str, str]:
 class ClassifierConfig:
     """Everything configurable (dbt vars of the classifier models map onto these fields)."""
 
-    features: list[str] = field(default_factory=lambda: list(ALL_FEATURES))
+    features: list[str] = field(default_factory=lambda: list(DEFAULT_FEATURES))
     models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
     model_choice: str = "best"  # 'best' or one of `models`
     best_metric_scope: str = "all6"
@@ -106,6 +107,9 @@ class ClassifierConfig:
     # Predict labelled sets out of fold (by a model that never saw the lifter), so that a
     # mislabelled set cannot vouch for itself; other sets use the final model.
     cross_fit_labelled: bool = True
+    # Threads for OpenMP / BLAS and the forest. One by default: on a shared 2-core machine
+    # OpenMP's spinning threads made gradient boosting 20x slower than a single thread.
+    threads: int = 1
     knn_neighbors: int = 10
     forest_trees: int = 100
     boosting_iterations: int = 200
@@ -141,6 +145,7 @@ class ClassifierConfig:
             raise ValueError("cv_folds must be at least 2")
         self.seed = int(self.seed)
         self.cv_max_sets = int(self.cv_max_sets or 0)
+        self.threads = max(1, int(self.threads))
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> ClassifierConfig:
@@ -182,7 +187,7 @@ def make_estimator(model_name: str, config: ClassifierConfig) -> Pipeline:
                 RandomForestClassifier(
                     n_estimators=config.forest_trees,
                     min_samples_leaf=2,
-                    n_jobs=2,
+                    n_jobs=config.threads,
                     random_state=seed,
                 ),
             ),
@@ -276,6 +281,17 @@ def cross_validate(
     Returns (metrics rows, confusion rows, out-of-fold set probabilities: index set_id, one
     column per class, each set predicted by a model that never saw its lifter).
     """
+    with threadpool_limits(limits=config.threads):
+        return _cross_validate(features, model_name, scope, config, sample)
+
+
+def _cross_validate(
+    features: pd.DataFrame,
+    model_name: str,
+    scope: str,
+    config: ClassifierConfig,
+    sample: bool,
+) -> tuple[list[dict], list[dict], pd.DataFrame | None]:
     reps = labelled_reps(features, SCOPES[scope])
     if sample:
         reps = _sample_sets(reps, config.cv_max_sets, config.seed)
@@ -453,7 +469,8 @@ def train_and_evaluate(
     columns = config.features_for(chosen)
     started = time.perf_counter()
     model = make_estimator(chosen, config)
-    model.fit(train[columns], train["typed_lift"].to_numpy())
+    with threadpool_limits(limits=config.threads):
+        model.fit(train[columns], train["typed_lift"].to_numpy())
     fit_seconds = time.perf_counter() - started
     return TrainingResult(
         model=model,
@@ -498,7 +515,7 @@ def summarise_set_probabilities(by_set: pd.DataFrame) -> pd.DataFrame:
 
 
 def predict_set_probabilities(
-    model: Pipeline, feature_columns: list[str], features: pd.DataFrame
+    model: Pipeline, feature_columns: list[str], features: pd.DataFrame, threads: int = 1
 ) -> pd.DataFrame:
     """Averaged rep probabilities per set (index set_id, one column per model class)."""
     classes = [str(c) for c in model.classes_]
@@ -507,7 +524,8 @@ def predict_set_probabilities(
     missing = [c for c in feature_columns if c not in features]
     if missing:
         raise ValueError(f"feature columns missing from the input: {', '.join(missing)}")
-    proba = _aligned_proba(model, features[feature_columns], classes)
+    with threadpool_limits(limits=threads):
+        proba = _aligned_proba(model, features[feature_columns], classes)
     return set_probabilities(features["set_id"], proba, classes)
 
 

@@ -65,7 +65,23 @@ LIFTER_FEATURES: tuple[str, ...] = (
 )
 
 ALL_FEATURES: tuple[str, ...] = STUDY_FEATURES + TRACE_FEATURES + SET_FEATURES + LIFTER_FEATURES
-DEFAULT_FEATURES: tuple[str, ...] = ALL_FEATURES
+
+# The default drops the trace features whose distribution on the generated data is far from
+# the real sample's (skew, start speed, mean-to-peak, speed CV, sticking depth: the real
+# medians sit at the 0th / 100th percentile of the generated ones). With them, a model
+# trained on generated data scored 98 % in cross-validation but labelled only 43 of the 60
+# real sets; without them 59 of 60. Add them back with the classifier_features var once the
+# generator's traces are more realistic.
+SHIFTED_TRACE_FEATURES: tuple[str, ...] = (
+    "trace_sticking_depth",
+    "trace_speed_skew",
+    "trace_start_speed",
+    "trace_mean_to_peak",
+    "trace_speed_cv",
+)
+DEFAULT_FEATURES: tuple[str, ...] = tuple(
+    f for f in ALL_FEATURES if f not in SHIFTED_TRACE_FEATURES
+)
 
 ID_COLUMNS: tuple[str, ...] = (
     "rep_id",

@@ -8,6 +8,7 @@ import pytest
 
 from liftlab.ml import (
     ALL_FEATURES,
+    DEFAULT_FEATURES,
     STUDY_FEATURES,
     ClassifierConfig,
     build_rep_features,
@@ -134,7 +135,8 @@ def test_build_rep_features_is_order_independent(frames):
 
 
 def test_validate_features_lists_valid_names():
-    assert validate_features(None) == list(ALL_FEATURES)
+    assert validate_features(None) == list(DEFAULT_FEATURES)
+    assert set(DEFAULT_FEATURES) < set(ALL_FEATURES)
     assert validate_features("rom_mm, load_kg") == ["rom_mm", "load_kg"]
     with pytest.raises(ValueError, match=r"unknown classifier feature\(s\): bogus.*Valid"):
         validate_features(["rom_mm", "bogus"])
@@ -159,7 +161,7 @@ def test_config_validation():
     cfg = ClassifierConfig.from_mapping({"features": None, "models": "knn_full,gaussian_nb_study"})
     assert cfg.models == ["knn_full", "gaussian_nb_study"]
     assert cfg.features_for("knn_study") == list(STUDY_FEATURES)
-    assert cfg.features_for("knn_full") == list(ALL_FEATURES)
+    assert cfg.features_for("knn_full") == list(DEFAULT_FEATURES)
     assert parse_model_name("hist_gradient_boosting_full") == ("hist_gradient_boosting", "full")
 
 

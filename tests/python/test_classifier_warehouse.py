@@ -1,0 +1,206 @@
+"""End to end: the classifier models inside a small built warehouse, `liftlab classify`, and
+the real sample labelled by a model trained on generated data only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from liftlab.cli import main
+from liftlab.commands.build import build
+from liftlab.commands.classify import build_intermediate
+from liftlab.ml import ClassifierConfig, train_and_evaluate
+from liftlab.ml.artifact import load_artifact
+from liftlab.ml.classifier import DEFAULT_MODELS, LIFT_SOURCES, LIFTS, predict_sets
+from liftlab.ml.warehouse import rep_features
+
+REAL_SAMPLE = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared"
+    / "data"
+    / "openbarbell"
+    / "app_history_sample.json"
+)
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("classifier_export") / "export.jsonl.gz"
+    code = main(
+        [
+            "generate",
+            "--sets",
+            "1500",
+            "--lifters",
+            "30",
+            "--seed",
+            "11",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def warehouse(export, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("classifier_wh") / "liftlab.duckdb"
+    build(str(export), path, quiet=True)
+    return path
+
+
+def _query(warehouse: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(sql).df()
+
+
+def test_metrics_cover_every_model_level_and_scope(warehouse):
+    m = _query(warehouse, "select * from ml_classifier_metrics")
+    assert len(m) == len(DEFAULT_MODELS) * 2 * 2
+    assert set(m["model"]) == set(DEFAULT_MODELS)
+    assert m["accuracy"].between(0, 1).all()
+    assert (m["n_folds"] == 5).all()
+    chosen = m[m["is_chosen"]]
+    assert chosen["model"].nunique() == 1
+    assert m["model_version"].nunique() == 1
+    # far better than chance on generated data, for the chosen model
+    best = chosen[(chosen["level"] == "set") & (chosen["lifts"] == "study3")]
+    assert best["accuracy"].iloc[0] > 0.75
+
+
+def test_confusion_matches_metrics(warehouse):
+    m = _query(warehouse, "select model, level, lifts, n from ml_classifier_metrics")
+    c = _query(
+        warehouse,
+        "select model, level, lifts, sum(n) as n from ml_confusion_matrix group by all",
+    )
+    merged = m.merge(c, on=["model", "level", "lifts"], suffixes=("", "_confusion"))
+    assert len(merged) == len(m)
+    assert (merged["n"] == merged["n_confusion"]).all()
+
+
+def test_every_kept_set_is_labelled(warehouse):
+    p = _query(warehouse, "select * from fct_set_exercise_predictions")
+    n_sets = _query(warehouse, "select count(*) as n from int_sets_aggregated")["n"].iloc[0]
+    assert len(p) == n_sets
+    assert p["set_id"].is_unique
+    assert set(p["lift_source"]) <= set(LIFT_SOURCES)
+    assert set(p["predicted_lift"].dropna()) <= set(LIFTS)
+    has = p["predicted_lift"].notna()
+    assert has.mean() > 0.9
+    assert p.loc[has, "probability"].between(0, 1).all()
+    assert (p.loc[has, "margin"] >= 0).all()
+    unlabeled = p["typed_lift_status"] == "unlabeled"
+    assert (p.loc[unlabeled & has, "lift_source"] == "predicted_unlabeled").all()
+    assert p.loc[unlabeled & has, "lift"].notna().all()
+    matched = p["typed_lift_status"] == "matched"
+    assert p.loc[matched, "lift"].notna().all()
+    assert (p.loc[matched & has, "prediction_origin"] == "cross_fitted").all()
+    assert p["model_version"].nunique() == 1
+
+
+def test_predictions_match_ground_truth(warehouse, export):
+    truth = pd.read_parquet(export.with_name("export.truth_sets.parquet"))
+    p = _query(
+        warehouse, "select set_id, lift, typed_lift_status from fct_set_exercise_predictions"
+    )
+    merged = p.merge(truth[["set_id", "true_lift"]].drop_duplicates("set_id"), on="set_id")
+    assert len(merged) == len(p)
+    resolved = merged.dropna(subset=["lift"])
+    assert (resolved["lift"] == resolved["true_lift"]).mean() > 0.85
+
+
+def test_artifact_is_saved_beside_the_warehouse(warehouse):
+    version = _query(warehouse, "select distinct model_version from ml_classifier_metrics")
+    artifact = load_artifact(warehouse.parent / "models" / "exercise_classifier")
+    assert artifact.version == version["model_version"].iloc[0]
+    metrics = json.loads((artifact.directory / "metrics.json").read_text())
+    assert len(metrics) == len(DEFAULT_MODELS) * 4
+    assert artifact.manifest["feature_columns"] == artifact.feature_columns
+
+
+def test_classify_command_reuses_the_saved_model(warehouse, export, tmp_path):
+    out = tmp_path / "labels.csv"
+    code = main(
+        [
+            "classify",
+            "--data",
+            str(export),
+            "--out",
+            str(out),
+            "--warehouse",
+            str(warehouse),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    labels = pd.read_csv(out)
+    assert list(labels.columns) == ["set_id", "predicted_lift", "probability"]
+    p = _query(warehouse, "select * from fct_set_exercise_predictions")
+    assert set(labels["set_id"]) == set(p["set_id"])
+    # sets the warehouse labelled with the final model get the same label from classify
+    final = p[p["prediction_origin"] == "final_model"].merge(labels, on="set_id")
+    assert len(final) > 0
+    assert (final["predicted_lift_x"] == final["predicted_lift_y"]).all()
+    assert final["probability_x"].to_numpy() == pytest.approx(final["probability_y"].to_numpy())
+    parquet = tmp_path / "labels.parquet"
+    assert (
+        main(
+            [
+                "classify",
+                "--data",
+                str(export),
+                "--out",
+                str(parquet),
+                "--quiet",
+                "--warehouse",
+                str(warehouse),
+            ]
+        )
+        == 0
+    )
+    pd.testing.assert_frame_equal(pd.read_parquet(parquet), labels, check_dtype=False)
+
+
+def test_classify_reports_a_missing_model(export, tmp_path, capsys):
+    code = main(
+        [
+            "classify",
+            "--data",
+            str(export),
+            "--out",
+            str(tmp_path / "x.csv"),
+            "--warehouse",
+            str(tmp_path / "none.duckdb"),
+        ]
+    )
+    assert code == 2
+    assert "no classifier artifact" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not REAL_SAMPLE.exists(), reason="real sample not beside the project")
+def test_real_sample_labelled_by_a_model_trained_on_generated_data_only(tmp_path, export):
+    train_db = tmp_path / "train.duckdb"
+    build_intermediate(str(export), train_db)
+    with duckdb.connect(str(train_db)) as con:
+        features = rep_features(con.table("int_reps_decoded"), con.table("int_sets_aggregated"))
+    result = train_and_evaluate(
+        features, ClassifierConfig(cross_fit_labelled=False), evaluate=False
+    )
+    sample_db = tmp_path / "sample.duckdb"
+    build_intermediate(str(REAL_SAMPLE), sample_db)
+    with duckdb.connect(str(sample_db)) as con:
+        real = rep_features(con.table("int_reps_decoded"), con.table("int_sets_aggregated"))
+        truth = con.sql("select set_id, typed_lift from int_sets_aggregated").df()
+    hidden = real.assign(typed_lift=None, typed_lift_status="unlabeled")  # labels hidden
+    predicted = predict_sets(result.model, result.feature_columns, hidden)
+    compared = truth.merge(predicted, on="set_id", how="left")
+    assert len(compared) == 60
+    right = (compared["predicted_lift"] == compared["typed_lift"]).sum()
+    assert right >= 57, compared[compared["predicted_lift"] != compared["typed_lift"]]
