@@ -157,3 +157,24 @@ def test_cli_flag_and_failure_exit(monkeypatch, capsys):
     assert "1 failed" in capsys.readouterr().err
     build_command.run(parser.parse_args(["--data", "x.jsonl"]))
     assert seen["skip_quality"] is False
+
+
+@pytest.mark.parametrize("verdict", [True, False])
+def test_a_gx_that_judges_everything_alike_is_not_trusted(verdict, monkeypatch, tmp_path):
+    """GX passing everything (or failing everything, as its SQL route does here) is
+    caught by the canary before any suite is trusted."""
+    from great_expectations.datasource.fluent.interfaces import Batch
+
+    original = Batch.validate
+
+    def uniform(self, expect, **kwargs):
+        outcome = original(self, expect, **kwargs)
+        for result in outcome.results:
+            result.success = verdict
+        return outcome
+
+    monkeypatch.setattr(Batch, "validate", uniform)
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(QualityFailed, match="misjudged its canary"):
+        run_checkpoint(empty, checks=[], docs_dir=None, write_results=False)
