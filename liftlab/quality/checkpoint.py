@@ -124,11 +124,15 @@ def run_checkpoint(
     checks: list[Check] | None = None,
     raise_on_failure: bool = True,
     write_results: bool = True,
+    write_docs: bool = True,
 ) -> CheckpointReport:
     """Validate ``warehouse``; write data docs and ``dq_expectation_results``; raise
     :class:`QualityFailed` (with a short summary) when an expectation fails."""
     checks = all_checks() if checks is None else checks
-    docs_dir = default_docs_dir() if docs_dir is None else Path(docs_dir)
+    if not write_docs:
+        docs_dir = None
+    else:
+        docs_dir = default_docs_dir() if docs_dir is None else Path(docs_dir)
     run_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
     frames, missing, values = _read_tables(warehouse, checks)

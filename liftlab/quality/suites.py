@@ -351,6 +351,17 @@ def all_checks() -> list[Check]:
             optional=True,
         ),
         Check(
+            "marts.ml_classifier_metrics",
+            "ml_classifier_metrics",
+            (
+                not_null("metric_id"),
+                unique("metric_id"),
+                between("accuracy", 0.0, 1.0),
+                between("macro_f1", 0.0, 1.0),
+            ),
+            optional=True,
+        ),
+        Check(
             "marts.lifter_clusters",
             "lifter_clusters",
             (

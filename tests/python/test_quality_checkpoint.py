@@ -132,7 +132,7 @@ def test_reconciliation_value_is_checked(good_warehouse, tmp_path):
     shutil.copy(good_warehouse, broken)
     with duckdb.connect(str(broken)) as con:
         con.execute("delete from fct_reps where rep_id = (select min(rep_id) from fct_reps)")
-    report = run_checkpoint(broken, docs_dir=None, raise_on_failure=False, write_results=False)
+    report = run_checkpoint(broken, write_docs=False, raise_on_failure=False, write_results=False)
     failed = {(r.suite, r.expectation, r.column_name) for r in report.failures}
     assert failed == {
         ("marts.fct_reps", "expect_table_row_count_to_equal", None),
@@ -177,4 +177,4 @@ def test_a_gx_that_judges_everything_alike_is_not_trusted(verdict, monkeypatch, 
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
     with pytest.raises(QualityFailed, match="misjudged its canary"):
-        run_checkpoint(empty, checks=[], docs_dir=None, write_results=False)
+        run_checkpoint(empty, checks=[], write_docs=False, write_results=False)
