@@ -16,7 +16,7 @@ class probabilities over the set and takes the most probable lift.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -102,8 +102,11 @@ class ClassifierConfig:
     relabel_max_typed_probability: float = 0.05
     # Unlabeled / unknown sets take the prediction when its probability reaches this.
     label_min_probability: float = 0.0
-    # Cross-validate on at most this many labelled sets (sampled by lifter); 0 = all.
-    cv_max_sets: int = 0
+    # Cross-validate on at most this many labelled sets (whole lifters, sampled with the
+    # seed); 0 = all. Keeps the build's evaluation to a few minutes at the study's scale.
+    cv_max_sets: int = 10000
+    # Folds of the cross-fit that predicts the labelled sets out of fold (all of them).
+    cross_fit_folds: int = 3
     # Predict labelled sets out of fold (by a model that never saw the lifter), so that a
     # mislabelled set cannot vouch for itself; other sets use the final model.
     cross_fit_labelled: bool = True
@@ -145,6 +148,9 @@ class ClassifierConfig:
             raise ValueError("cv_folds must be at least 2")
         self.seed = int(self.seed)
         self.cv_max_sets = int(self.cv_max_sets or 0)
+        self.cross_fit_folds = int(self.cross_fit_folds)
+        if self.cross_fit_folds < 2:
+            raise ValueError("cross_fit_folds must be at least 2")
         self.threads = max(1, int(self.threads))
 
     @classmethod
@@ -456,10 +462,13 @@ def train_and_evaluate(
     chosen = choose_model(metrics, config)
     cross_fitted = None
     if config.cross_fit_labelled:
-        if oof.get((chosen, "all6")) is not None and not config.cv_max_sets:
-            cross_fitted = oof[chosen, "all6"]
+        all_labelled = labelled_reps(features, LIFTS)["set_id"].nunique()
+        cached = oof.get((chosen, "all6"))
+        if cached is not None and len(cached) == all_labelled:
+            cross_fitted = cached
         else:
-            cross_fitted = cross_validate(features, chosen, "all6", config, sample=False)[2]
+            cross_config = replace(config, cv_folds=config.cross_fit_folds)
+            cross_fitted = cross_validate(features, chosen, "all6", cross_config, sample=False)[2]
     train = labelled_reps(features, LIFTS)
     classes = sorted(set(train["typed_lift"]), key=LIFTS.index)
     if len(classes) < 2:

@@ -12,6 +12,7 @@ def model(dbt, session):
     cv_folds = dbt.config.get("classifier_cv_folds")
     cv_max_sets = dbt.config.get("classifier_cv_max_sets")
     seed = dbt.config.get("classifier_seed")
+    cross_fit_folds = dbt.config.get("classifier_cross_fit_folds")
     relabel_min_probability = dbt.config.get("classifier_relabel_min_probability")
     relabel_max_typed_probability = dbt.config.get("classifier_relabel_max_typed_probability")
     label_min_probability = dbt.config.get("classifier_label_min_probability")
@@ -23,6 +24,7 @@ def model(dbt, session):
         cv_folds=cv_folds,
         cv_max_sets=cv_max_sets,
         seed=seed,
+        cross_fit_folds=cross_fit_folds,
         relabel_min_probability=relabel_min_probability,
         relabel_max_typed_probability=relabel_max_typed_probability,
         label_min_probability=label_min_probability,

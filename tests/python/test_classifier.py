@@ -240,6 +240,18 @@ def test_train_and_evaluate_metrics_and_determinism(features):
     assert sorted(a.classes) == sorted(LIFTS)
 
 
+def test_cv_sample_keeps_whole_lifters(features):
+    from liftlab.ml.classifier import _sample_sets
+
+    reps = labelled_reps(features)
+    sample = _sample_sets(reps, 20, seed=1)
+    assert 20 <= sample["set_id"].nunique() < reps["set_id"].nunique()
+    for lifter in sample["lifter_id"].unique():
+        assert (sample["lifter_id"] == lifter).sum() == (reps["lifter_id"] == lifter).sum()
+    pd.testing.assert_frame_equal(sample, _sample_sets(reps, 20, seed=1))
+    assert _sample_sets(reps, 0, seed=1) is reps
+
+
 def test_model_choice_is_configuration(features):
     cfg = ClassifierConfig(**FAST, model_choice="gaussian_nb_study")
     result = train_and_evaluate(features, cfg, evaluate=False)
