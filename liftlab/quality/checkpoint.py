@@ -75,11 +75,12 @@ class CheckpointReport:
         lines = [head + f", {len(failures)} failed:"]
         for failure in failures[:SUMMARY_LINES]:
             column = f" [{failure.column_name}]" if failure.column_name else ""
-            count = (
-                f"{failure.unexpected_count} unexpected"
-                if failure.unexpected_count is not None
-                else f"observed {failure.observed_value}"
-            )
+            if failure.unexpected_count is not None:
+                count = f"{failure.unexpected_count} unexpected"
+            elif failure.observed_value is not None:
+                count = f"observed {failure.observed_value}"
+            else:
+                count = "error"
             examples = f", e.g. {failure.examples}" if failure.examples else ""
             lines.append(f"  {failure.suite}: {failure.expectation}{column}: {count}{examples}")
         if len(failures) > SUMMARY_LINES:
@@ -151,7 +152,14 @@ def run_checkpoint(
             if not check.optional:
                 results.append(_missing_table_result(check))
             continue
-        results.extend(_validate(context, index, check, frames[check.suite], values))
+        frame = frames[check.suite]
+        if isinstance(frame, Exception):
+            results.append(_error_result(check, "read_table", f"could not read: {frame}"))
+            continue
+        try:
+            results.extend(_validate(context, index, check, frame, values))
+        except Exception as exc:  # a GX error is a failed check, not a crashed build
+            results.append(_error_result(check, "validate", f"{type(exc).__name__}: {exc}"))
 
     docs_index = None
     if staging_dir is not None:
@@ -200,7 +208,10 @@ def _read_tables(warehouse: Path, checks: list[Check]):
             columns = [c for c in check.columns if c in present] or ["1 as _row"]
             select = ", ".join(f'"{c}"' if not c.startswith("1 as") else c for c in columns)
             where = f" where {check.where}" if check.where else ""
-            frames[check.suite] = con.sql(f'select {select} from "{check.table}"{where}').df()
+            try:
+                frames[check.suite] = con.sql(f'select {select} from "{check.table}"{where}').df()
+            except duckdb.Error as exc:
+                frames[check.suite] = exc
             for spec in check.specs:
                 if spec.reconcile_sql and spec.reconcile_sql not in values:
                     try:
@@ -325,11 +336,10 @@ def _result(check: Check, result) -> ExpectationResult:
     config = result.expectation_config
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
     info = result.result or {}
-    exception = result.exception_info or {}
-    raised = exception.get("raised_exception")
+    error = _exception_message(result.exception_info)
     examples = info.get("partial_unexpected_list")
-    if raised:
-        examples_text = str(exception.get("exception_message") or "GX raised an exception")[:300]
+    if error:
+        examples_text = error
     elif examples:
         examples_text = _json(examples[:EXAMPLES_PER_EXPECTATION])
     else:
@@ -351,6 +361,33 @@ def _result(check: Check, result) -> ExpectationResult:
         examples_text,
         None if observed is None else _json(observed),
         _json(kwargs),
+    )
+
+
+def _exception_message(info) -> str | None:
+    """The message of an exception GX caught (its info is flat or keyed by metric)."""
+    if not isinstance(info, dict):
+        return None
+    candidates = [info, *(v for v in info.values() if isinstance(v, dict))]
+    for candidate in candidates:
+        if candidate.get("raised_exception"):
+            message = str(candidate.get("exception_message") or "GX raised an exception")
+            return message.splitlines()[0][:300]
+    return None
+
+
+def _error_result(check: Check, step: str, message: str) -> ExpectationResult:
+    return ExpectationResult(
+        check.suite,
+        check.table,
+        f"checkpoint_{step}",
+        None,
+        False,
+        None,
+        None,
+        message.splitlines()[0][:300] if message else message,
+        None,
+        "{}",
     )
 
 

@@ -178,3 +178,16 @@ def test_a_gx_that_judges_everything_alike_is_not_trusted(verdict, monkeypatch, 
     duckdb.connect(str(empty)).close()
     with pytest.raises(QualityFailed, match="misjudged its canary"):
         run_checkpoint(empty, checks=[], write_docs=False, write_results=False)
+
+
+def test_a_renamed_column_fails_readably_without_a_traceback(good_warehouse, tmp_path):
+    broken = tmp_path / "renamed.duckdb"
+    shutil.copy(good_warehouse, broken)
+    with duckdb.connect(str(broken)) as con:
+        con.execute("alter table fct_reps rename column is_usable to usable")
+    report = run_checkpoint(broken, write_docs=False, raise_on_failure=False, write_results=False)
+    failed = {(r.suite, r.expectation) for r in report.failures}
+    assert ("marts.fct_reps", "expect_column_values_to_not_be_null") in failed
+    assert ("marts.fct_reps.usable.squat", "checkpoint_read_table") in failed
+    assert 'column "is_usable"' in report.summary()
+    assert "Traceback" not in report.summary()
