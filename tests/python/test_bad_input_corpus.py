@@ -12,7 +12,9 @@ with everything else passing.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -429,3 +431,31 @@ def test_a_flipped_gzip_stream_is_reported_and_its_garbled_lines_quarantined(cor
         " where source_file like '%bit_flip.jsonl.gz'",
     )
     assert kept_ok
+
+
+@pytest.mark.xfail(
+    reason="known: the classifier and clustering Python models fail on the corpus"
+    " (extreme finite measurements on usable reps; tiny, degenerate training data)",
+    strict=False,
+)
+def test_the_full_liftlab_build_over_the_corpus_ends_without_a_traceback(tmp_path):
+    """End to end through the CLI with every model: at most the quality gate fails."""
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "liftlab"),
+            "build",
+            "--data",
+            str(CORPUS / "cases"),
+            "--warehouse",
+            str(tmp_path / "full.duckdb"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LIFTLAB_QUALITY_DOCS": str(tmp_path / "docs")},
+        check=False,
+    )
+    output = completed.stdout + completed.stderr
+    assert "Traceback" not in output
+    assert completed.returncode == 1
+    assert "liftlab build: quality checkpoint" in completed.stderr
