@@ -100,6 +100,24 @@ def default_docs_dir() -> Path:
     return project_dir() / "build" / "quality"
 
 
+def _validate_all(context, checks, frames, missing, values) -> list[ExpectationResult]:
+    results: list[ExpectationResult] = []
+    for index, check in enumerate(checks):
+        if check.suite in missing:
+            if not check.optional:
+                results.append(_missing_table_result(check))
+            continue
+        frame = frames[check.suite]
+        if isinstance(frame, Exception):
+            results.append(_error_result(check, "read_table", f"could not read: {frame}"))
+            continue
+        try:
+            results.extend(_validate(context, index, check, frame, values))
+        except Exception as exc:  # a GX error is a failed check, not a crashed build
+            results.append(_error_result(check, "validate", f"{type(exc).__name__}: {exc}"))
+    return results
+
+
 def _swap_in(staging_dir: Path, docs_dir: Path) -> Path | None:
     """Replace ``docs_dir`` by the freshly built ``staging_dir``; the new index.html."""
     old = None
@@ -109,8 +127,8 @@ def _swap_in(staging_dir: Path, docs_dir: Path) -> Path | None:
             docs_dir.rename(old)
         staging_dir.rename(docs_dir)
     except OSError:
-        # another build swapped its site in at the same moment: keep ours where it is
-        return staging_dir / "index.html" if (staging_dir / "index.html").exists() else None
+        # another build swapped its site in at the same moment: its site stays
+        return None
     finally:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
@@ -143,28 +161,26 @@ def run_checkpoint(
     if docs_dir is not None:
         docs_dir.parent.mkdir(parents=True, exist_ok=True)
         staging_dir = Path(tempfile.mkdtemp(prefix=f".{docs_dir.name}-", dir=docs_dir.parent))
-    context = _context(staging_dir)
-    _assert_gx_is_honest(context)
-
-    results: list[ExpectationResult] = []
-    for index, check in enumerate(checks):
-        if check.suite in missing:
-            if not check.optional:
-                results.append(_missing_table_result(check))
-            continue
-        frame = frames[check.suite]
-        if isinstance(frame, Exception):
-            results.append(_error_result(check, "read_table", f"could not read: {frame}"))
-            continue
-        try:
-            results.extend(_validate(context, index, check, frame, values))
-        except Exception as exc:  # a GX error is a failed check, not a crashed build
-            results.append(_error_result(check, "validate", f"{type(exc).__name__}: {exc}"))
-
-    docs_index = None
-    if staging_dir is not None:
-        context.build_data_docs()
-        docs_index = _swap_in(staging_dir, docs_dir)
+    try:
+        context = _context(staging_dir)
+        _assert_gx_is_honest(context)
+        results = _validate_all(context, checks, frames, missing, values)
+        docs_index = None
+        if staging_dir is not None:
+            try:
+                context.build_data_docs()
+            except Exception as exc:  # the docs are a by-product: report, do not crash
+                results.append(
+                    ExpectationResult(
+                        "quality_checkpoint", "-", "checkpoint_data_docs", None, False,
+                        None, None, f"{type(exc).__name__}: {exc}"[:300], None, "{}",
+                    )
+                )  # fmt: skip
+            else:
+                docs_index = _swap_in(staging_dir, docs_dir)
+    finally:
+        if staging_dir is not None and staging_dir.exists():
+            shutil.rmtree(staging_dir, ignore_errors=True)
 
     report = CheckpointReport(results, docs_index, run_at)
     if write_results:
