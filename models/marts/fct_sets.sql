@@ -1,6 +1,8 @@
 {#
     One row per kept set. `lift` is the lift analysts should use; `lift_source` says where
-    it came from. Until the exercise classifier resolves lifts, it is the typed lift.
+    it came from: the exercise classifier (python_models/classifier) labels every kept set
+    and resolves the lift in fct_set_exercise_predictions (typed, typed_confirmed,
+    predicted_unlabeled, predicted_unknown_alias, predicted_relabel); null when unresolved.
 #}
 
 with
@@ -11,13 +13,24 @@ sets as (
 
 ),
 
+predictions as (
+
+    select
+        set_id,
+        lift,
+        lift_source
+    from {{ ref('fct_set_exercise_predictions') }}
+
+),
+
 final as (
 
     select
-        *,
-        typed_lift as lift,
-        case when typed_lift is not null then 'typed' end as lift_source
+        sets.*,
+        predictions.lift,
+        case when predictions.lift is not null then predictions.lift_source end as lift_source
     from sets
+    left join predictions on sets.set_id = predictions.set_id
 
 )
 

@@ -204,3 +204,21 @@ def test_real_sample_labelled_by_a_model_trained_on_generated_data_only(tmp_path
     assert len(compared) == 60
     right = (compared["predicted_lift"] == compared["typed_lift"]).sum()
     assert right >= 57, compared[compared["predicted_lift"] != compared["typed_lift"]]
+
+
+def test_fct_sets_takes_the_resolved_lift(warehouse):
+    s = _query(
+        warehouse,
+        """
+        select s.set_id, s.lift, s.lift_source, p.lift as p_lift, p.lift_source as p_source
+        from fct_sets as s
+        left join fct_set_exercise_predictions as p using (set_id)
+        """,
+    )
+    assert s["p_source"].notna().all()  # every kept set has a prediction row
+    resolved = s["p_lift"].notna()
+    assert (s.loc[resolved, "lift"] == s.loc[resolved, "p_lift"]).all()
+    assert (s.loc[resolved, "lift_source"] == s.loc[resolved, "p_source"]).all()
+    assert s.loc[~resolved, ["lift", "lift_source"]].isna().all().all()
+    assert "typed_confirmed" in set(s["lift_source"])
+    assert "predicted_unlabeled" in set(s["lift_source"])
