@@ -123,7 +123,7 @@ def _frame(relation_or_frame, columns, where: str | None = None) -> pd.DataFrame
 
 def rep_features(reps, sets) -> pd.DataFrame:
     """ml_rep_features: one row per kept usable rep of a kept set."""
-    reps_df = _frame(reps, REP_COLUMNS, "rep_disposition = 'kept' and is_usable")
+    reps_df = _frame(reps, REP_COLUMNS, "rep_disposition = 'kept' and is_plausible")
     sets_df = _frame(sets, SET_COLUMNS)
     return build_rep_features(reps_df, sets_df)
 

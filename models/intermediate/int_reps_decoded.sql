@@ -132,7 +132,7 @@ dispositioned as (
 
 ),
 
-final as (
+usability as (
 
     select
         rep_id,
@@ -194,6 +194,37 @@ final as (
                 then 'velocity_out_of_range'
         end as unusable_reason
     from dispositioned
+
+),
+
+final as (
+
+    -- A usable rep (the app's rule looks at velocity only) can still carry a measurement
+    -- no barbell can produce (an Infinity or 9001 mm range of motion, a location outside
+    -- 0-100 %): such a rep stays usable but not plausible, and set aggregates of those
+    -- measurements leave it out.
+    select
+        *,
+        case
+            when not is_usable then null
+            when not coalesce(isfinite(rom_mm), false) or rom_mm <= 0 or rom_mm > 2000
+                then 'rom_implausible'
+            when
+                not coalesce(isfinite(peak_velocity_location_pct), false)
+                or peak_velocity_location_pct < 0
+                or peak_velocity_location_pct > 100
+                then 'peak_location_implausible'
+            when
+                duration_s is not null
+                and (not isfinite(duration_s) or duration_s <= 0 or duration_s > 60)
+                then 'duration_implausible'
+            when
+                peak_acceleration_m_s2 is not null
+                and (not isfinite(peak_acceleration_m_s2) or abs(peak_acceleration_m_s2) > 500)
+                then 'acceleration_implausible'
+        end as implausible_measurement,
+        coalesce(is_usable and implausible_measurement is null, false) as is_plausible
+    from usability
 
 )
 

@@ -45,13 +45,13 @@ rep_aggregates as (
         max(mean_velocity_m_s) filter (where is_usable) as best_mean_velocity_m_s,
         min(mean_velocity_m_s) filter (where is_usable) as slowest_mean_velocity_m_s,
         avg(mean_velocity_m_s) filter (where is_usable) as mean_velocity_m_s,
-        avg(rom_mm) filter (where is_usable) as rom_mm_mean,
-        stddev_samp(rom_mm) filter (where is_usable) as rom_mm_sd,
+        avg(rom_mm) filter (where is_plausible) as rom_mm_mean,
+        stddev_samp(rom_mm) filter (where is_plausible) as rom_mm_sd,
         avg(peak_velocity_m_s) filter (where is_usable) as peak_velocity_m_s_mean,
-        avg(peak_velocity_location_pct) filter (where is_usable)
+        avg(peak_velocity_location_pct) filter (where is_plausible)
             as peak_velocity_location_pct_mean,
-        avg(duration_s) filter (where is_usable) as duration_s_mean,
-        avg(peak_acceleration_m_s2) filter (where is_usable) as peak_acceleration_m_s2_mean,
+        avg(duration_s) filter (where is_plausible) as duration_s_mean,
+        avg(peak_acceleration_m_s2) filter (where is_plausible) as peak_acceleration_m_s2_mean,
         min(rep_completed_at) as first_rep_completed_at,
         mode(device_version) as device_version,
         count(distinct device_id) as device_count

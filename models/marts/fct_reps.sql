@@ -61,6 +61,8 @@ final as (
         reps.is_app_valid,
         reps.is_usable,
         reps.unusable_reason,
+        reps.is_plausible,
+        reps.implausible_measurement,
         reps.device_id,
         reps.phone_platform,
         reps.app_version
