@@ -49,11 +49,15 @@ function chartsHaveData(min) {
 	);
 }
 
-async function settle(page, minCharts) {
+async function settle(page, minCharts, timings) {
+	let t = Date.now();
 	await page.waitForNetworkIdle({ idleTime: 500, timeout: 30000 }).catch(() => {});
+	timings?.push(['network idle', Date.now() - t]);
+	t = Date.now();
 	await page
 		.waitForFunction(chartsHaveData, { timeout: 30000, polling: 250 }, minCharts)
 		.catch(() => {});
+	timings?.push(['charts', Date.now() - t]);
 	await new Promise((r) => setTimeout(r, 800)); // let animations finish for the screenshot
 }
 
@@ -78,7 +82,7 @@ async function choose(page, title, value) {
 	if (process.env.BROWSE_DEBUG) console.error('options', await page.evaluate(() => [...document.querySelectorAll('[role="option"]')].map((o) => o.getAttribute('data-value'))));
 	const option = await page.waitForSelector(`[role="option"][data-value="${value}"]`, {
 		visible: true,
-		timeout: 10000
+		timeout: 20000
 	});
 	await option.click();
 	await page.keyboard.press('Escape');
@@ -118,7 +122,9 @@ async function numberLine(page) {
 	const report = { pages: {} };
 	try {
 		for (const route of pages) {
-			const page = await browser.newPage();
+			// a fresh context per page: no service worker or cache carried over
+			const context = await browser.createBrowserContext();
+			const page = await context.newPage();
 			const result = {
 				consoleErrors: [],
 				pageErrors: [],
@@ -152,7 +158,8 @@ async function numberLine(page) {
 				timeout: 60000
 			});
 			result.status = response ? response.status() : null;
-			await settle(page, 1);
+			result.timings = [];
+			await settle(page, 1, result.timings);
 			result.title = await page.title();
 			result.text = (await page.evaluate(() => document.body.innerText)).slice(0, 20000);
 			result.charts = await page.evaluate(chartsInPage);
@@ -161,10 +168,20 @@ async function numberLine(page) {
 
 			if (route === '/lifter' && chooseLifter) {
 				result.before = { ...(await numberLine(page)), charts: result.charts };
-				try {
-					await choose(page, 'Lifter', chooseLifter);
-				} catch (err) {
-					result.chooseError = String(err && err.message ? err.message : err);
+				result.chooseErrors = [];
+				for (let attempt = 0; attempt < 3; attempt++) {
+					try {
+						await choose(page, 'Lifter', chooseLifter);
+						await page.waitForFunction(
+							(v) => document.getElementById('number-line')?.dataset.lifter === v,
+							{ timeout: 10000 },
+							chooseLifter
+						);
+						break;
+					} catch (err) {
+						result.chooseErrors.push(String(err && err.message ? err.message : err));
+						await page.keyboard.press('Escape').catch(() => {});
+					}
 				}
 				await page
 					.waitForFunction(
@@ -199,7 +216,7 @@ async function numberLine(page) {
 				result.after = { ...(await numberLine(page)), charts: await page.evaluate(chartsInPage) };
 				await page.screenshot({ path: path.join(shotDir, 'lifter_changed.png'), fullPage: true });
 			}
-			await page.close();
+			await context.close();
 		}
 	} finally {
 		await browser.close();
