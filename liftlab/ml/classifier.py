@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -174,6 +174,32 @@ class ClassifierConfig:
         return list(STUDY_FEATURES) if feature_set == "study" else list(self.features)
 
 
+class EmptyColumnFiller(TransformerMixin, BaseEstimator):
+    """Fills the columns that are entirely missing in the training data with 0 (histogram
+    gradient boosting cannot bin a column without a single value); other missing values
+    are left for the model."""
+
+    def fit(self, x, y=None):
+        values = np.asarray(x, dtype=float)
+        self.empty_ = np.isnan(values).all(axis=0) if len(values) else np.ones(0, bool)
+        return self
+
+    def transform(self, x):
+        values = np.array(x, dtype=float)
+        values[:, self.empty_] = 0.0
+        return values
+
+
+def _fit(model: Pipeline, x: pd.DataFrame, y) -> Pipeline:
+    """Fit, with k of KNN capped at the number of training reps (tiny warehouses)."""
+    if "model" in model.named_steps and isinstance(
+        model.named_steps["model"], KNeighborsClassifier
+    ):
+        k = model.named_steps["model"].n_neighbors
+        model.set_params(model__n_neighbors=max(1, min(k, len(x))))
+    return model.fit(x, y)
+
+
 def make_estimator(model_name: str, config: ClassifierConfig) -> Pipeline:
     """An unfitted sklearn Pipeline for the named model."""
     estimator, _ = parse_model_name(model_name)
@@ -208,6 +234,7 @@ def make_estimator(model_name: str, config: ClassifierConfig) -> Pipeline:
         steps = [impute, ("model", GaussianNB())]
     else:  # hist_gradient_boosting handles missing values itself
         steps = [
+            ("fill_empty", EmptyColumnFiller()),
             (
                 "model",
                 HistGradientBoostingClassifier(
@@ -218,7 +245,7 @@ def make_estimator(model_name: str, config: ClassifierConfig) -> Pipeline:
                     early_stopping=False,
                     random_state=seed,
                 ),
-            )
+            ),
         ]
     return Pipeline(steps)
 
@@ -262,7 +289,9 @@ def _scores(y_true, y_pred, classes: list[str]) -> dict:
     )
     row = {
         "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=classes, average="macro")),
+        "macro_f1": float(
+            f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0)
+        ),
     }
     for lift in LIFTS:
         if lift in classes:
@@ -314,8 +343,10 @@ def _cross_validate(
     fold_scores = {"rep": [], "set": []}
     started = time.perf_counter()
     for train, test in splitter.split(x_all, y_all, groups):
+        if len(set(y_all[train])) < 2:
+            continue  # a fold whose training lifters did one lift only (tiny warehouses)
         model = clone(make_estimator(model_name, config))
-        model.fit(x_all.iloc[train], y_all[train])
+        _fit(model, x_all.iloc[train], y_all[train])
         proba = _aligned_proba(model, x_all.iloc[test], classes)
         pred = np.asarray(classes)[proba.argmax(axis=1)]
         test_reps = reps.iloc[test]
@@ -335,6 +366,8 @@ def _cross_validate(
                 )
             )
     seconds = time.perf_counter() - started
+    if not rep_true:
+        return [], [], None
     estimator, feature_set = parse_model_name(model_name)
     metrics, confusion = [], []
     for level, yt, yp in (
@@ -479,7 +512,7 @@ def train_and_evaluate(
     started = time.perf_counter()
     model = make_estimator(chosen, config)
     with threadpool_limits(limits=config.threads):
-        model.fit(train[columns], train["typed_lift"].to_numpy())
+        _fit(model, train[columns], train["typed_lift"].to_numpy())
     fit_seconds = time.perf_counter() - started
     return TrainingResult(
         model=model,

@@ -172,7 +172,7 @@ def test_config_validation():
         ("logistic_regression_study", ["impute", "scale", "model"]),
         ("random_forest_study", ["impute", "model"]),
         ("gaussian_nb_study", ["impute", "model"]),
-        ("hist_gradient_boosting_full", ["model"]),
+        ("hist_gradient_boosting_full", ["fill_empty", "model"]),
     ],
 )
 def test_pipelines_scale_where_needed(name, steps):
@@ -258,6 +258,18 @@ def test_model_choice_is_configuration(features):
     assert result.model_name == "gaussian_nb_study"
     assert result.feature_columns == list(STUDY_FEATURES)
     assert result.metrics.empty
+
+
+def test_degenerate_training_data(features):
+    # an entirely missing feature, and fewer reps than KNN's k
+    tiny = features[features["typed_lift"].isin(["squat", "bench_press"])].copy()
+    tiny = tiny.groupby("typed_lift").head(3)
+    tiny["trace_end_slope"] = np.nan
+    for name in ("knn_study", "hist_gradient_boosting_full", "logistic_regression_study"):
+        cfg = ClassifierConfig(**FAST, model_choice=name, cross_fit_labelled=False)
+        result = train_and_evaluate(tiny, cfg)
+        out = predict_sets(result.model, result.feature_columns, features)
+        assert out["probability"].between(0, 1).all()
 
 
 def test_training_needs_two_lifts(features):
