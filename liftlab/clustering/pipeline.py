@@ -80,6 +80,9 @@ def _holdout_mask(rows: pd.DataFrame, eligible: np.ndarray, fraction: float, see
     return rows["lifter_id"].isin(out).to_numpy() & eligible
 
 
+MAX_MEASUREMENT = 1e12
+
+
 def fit_lift(feats: pd.DataFrame, cfg: dict[str, Any], lift: str) -> LiftFit:
     started = time.perf_counter()
     seed = model.lift_seed(cfg["seed"], lift)
@@ -87,6 +90,10 @@ def fit_lift(feats: pd.DataFrame, cfg: dict[str, Any], lift: str) -> LiftFit:
     key_cols = [c for c in ("group_key", "lifter_id", "lift", "workout_id", "n_sets") if c in feats]
     rows = feats[key_cols].reset_index(drop=True)
     values = feats[columns].to_numpy(dtype="float64")
+    # a magnitude beyond MAX_MEASUREMENT is device garbage (1e308 loads, say), not a
+    # measurement: missing, so that scaling and distances cannot overflow
+    with np.errstate(invalid="ignore"):
+        values = np.where(np.abs(values) <= MAX_MEASUREMENT, values, np.nan)
     # columns with no finite value at all (e.g. duration on V1-only data) carry nothing
     has_data = np.isfinite(values).any(axis=0)
     columns = [c for c, ok in zip(columns, has_data, strict=True) if ok]

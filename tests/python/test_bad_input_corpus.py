@@ -433,11 +433,6 @@ def test_a_flipped_gzip_stream_is_reported_and_its_garbled_lines_quarantined(cor
     assert kept_ok
 
 
-@pytest.mark.xfail(
-    reason="known: the classifier and clustering Python models fail on the corpus"
-    " (extreme finite measurements on usable reps; tiny, degenerate training data)",
-    strict=False,
-)
 def test_the_full_liftlab_build_over_the_corpus_ends_without_a_traceback(tmp_path):
     """End to end through the CLI with every model: at most the quality gate fails."""
     completed = subprocess.run(
