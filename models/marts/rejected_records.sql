@@ -85,11 +85,14 @@ rep_level as (
         reps.rep_index,
         reps.set_id,
         {{ redact_personal_data(
-            "json_extract(documents.reps_json, '$[' || (reps.rep_index - 1) || ']')::varchar"
+            "json_extract(raw_documents.raw_text, '$.reps[' || (reps.rep_index - 1) || ']')"
+            ~ "::varchar"
         ) }} as raw_text
     from reps
     inner join documents
     on reps.document_id = documents.document_id
+    inner join raw_documents
+    on reps.document_id = raw_documents.document_id
 
 ),
 

@@ -71,11 +71,22 @@ def _normal(value):
     return value if value is None or isinstance(value, int | str | bool) else str(value)
 
 
-def mart_checksums(warehouse: Path, where: dict[str, str] | None = None) -> dict[str, str]:
+# Columns the classifier derives: retrained on more data after an append, it may resolve
+# an old set's lift differently, which is intended; every other column must not change.
+MODEL_DERIVED = {"fct_sets": ["lift", "lift_source"], "fct_reps": ["lift"]}
+
+
+def mart_checksums(
+    warehouse: Path,
+    where: dict[str, str] | None = None,
+    exclude: dict[str, list[str]] | None = None,
+) -> dict[str, str]:
     sums = {}
     for mart, key in MART_KEYS.items():
         condition = f" where {where[mart]}" if where and mart in where else ""
-        rows = query(warehouse, f"select * from {mart}{condition} order by {key}")
+        dropped = (exclude or {}).get(mart)
+        columns = f"* exclude ({', '.join(dropped)})" if dropped else "*"
+        rows = query(warehouse, f"select {columns} from {mart}{condition} order by {key}")
         # ties on the key (there should be none) are ordered by the whole row
         texts = sorted(json.dumps(_normal(list(row)), ensure_ascii=False) for row in rows)
         digest = hashlib.sha256()
@@ -98,6 +109,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     build_spine(first_dir, warehouse, docs_dir=docs)
     once = mart_checksums(warehouse)
+    once_without_model = mart_checksums(warehouse, exclude=MODEL_DERIVED)
     sets_once = {r[0] for r in query(warehouse, "select set_id from fct_sets")}
     documents_once = scalar(warehouse, "select count(*) from raw.set_documents")
 
@@ -113,6 +125,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "first": first,
         "second": first_dir / second.name,
         "once": once,
+        "once_without_model": once_without_model,
         "twice": twice,
         "sets_once": sets_once,
         "documents_once": documents_once,
@@ -160,9 +173,9 @@ def test_first_exports_rows_are_unchanged_by_the_append(runs):
         "fct_reps": "set_id in (select set_id from fct_sets"
         " where source_file like '%export_a.jsonl.gz')",
     }
-    after = mart_checksums(warehouse, first_only)
+    after = mart_checksums(warehouse, first_only, exclude=MODEL_DERIVED)
     for mart in first_only:
-        assert after[mart] == runs["once"][mart], mart
+        assert after[mart] == runs["once_without_model"][mart], mart
 
 
 def _forbidden_pattern(users: set[str]) -> re.Pattern:

@@ -15,22 +15,34 @@ set_documents as (
     select
         document_id,
         set_id,
-        lifter_id,
-        reps_json
+        lifter_id
     from {{ ref('stg_openbarbell__set_documents') }}
     where quarantine_reason is null
         and rep_count_in_document > 0
 
 ),
 
+raw_documents as (
+
+    -- the reps are read from the landed text here, so that no staging table keeps the raw
+    -- rep JSON (it holds the device MAC address)
+    select
+        source_file || ':' || ordinal as document_id,
+        raw_text
+    from {{ source('openbarbell', 'set_documents') }}
+
+),
+
 rep_lists as (
 
     select
-        document_id,
-        set_id,
-        lifter_id,
-        from_json(reps_json, '["JSON"]') as rep_list
+        set_documents.document_id,
+        set_documents.set_id,
+        set_documents.lifter_id,
+        from_json(raw_documents.raw_text, '{"reps": ["JSON"]}').reps as rep_list
     from set_documents
+    inner join raw_documents
+    on set_documents.document_id = raw_documents.document_id
 
 ),
 

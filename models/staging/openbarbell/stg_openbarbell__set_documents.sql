@@ -123,8 +123,6 @@ renamed as (
         coalesce(try_cast(document_fields['deleted'] ->> '$' as boolean), false)
         or coalesce(try_cast(document_fields['removed'] ->> '$' as boolean), false) as is_deleted,
         document_fields['videoFileURL'] ->> '$' is not null as has_video,
-        case when reps_json_type = 'ARRAY' then document_fields['reps'] end
-            as reps_json,
         coalesce(
             case when reps_json_type = 'ARRAY' then json_array_length(document_fields['reps']) end,
             0
