@@ -27,8 +27,10 @@ def measure_command(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     log: Path | None = None,
+    memory_limit_gb: float | None = None,
 ) -> Measurement:
-    """Run ``argv`` to completion and measure it with wait4 (its own rusage only)."""
+    """Run ``argv`` to completion and measure it with wait4 (its own rusage only);
+    ``memory_limit_gb`` caps its address space (RLIMIT_AS)."""
     started = time.perf_counter()
     stdout = log.open("ab") if log else subprocess.DEVNULL
     try:
@@ -38,6 +40,7 @@ def measure_command(
             cwd=cwd,
             stdout=stdout,
             stderr=subprocess.STDOUT,
+            preexec_fn=_address_space_cap(memory_limit_gb) if memory_limit_gb else None,
         )
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -50,6 +53,16 @@ def measure_command(
         peak_rss_mb=usage.ru_maxrss / 1024.0,
         returncode=process.returncode,
     )
+
+
+def _address_space_cap(gigabytes: float):
+    def apply() -> None:
+        import resource
+
+        limit = int(gigabytes * 1024**3)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
 
 
 def machine_description() -> dict[str, str]:

@@ -23,6 +23,9 @@ REPS_PER_SET = 1.61  # the generator's default mix (about 205,600 reps in 128,00
 SETS_PER_LIFTER = 256
 DEFAULT_SCALES = (10_000, 211_000, 2_000_000)
 FULL_SCALE = 10_000_000
+# address-space cap for the pandas baseline, so that running out of memory ends it with a
+# MemoryError instead of the kernel's OOM killer picking a process
+BASELINE_MEMORY_LIMIT_GB = 18
 
 # dbt node path prefix -> stage name
 DBT_GROUPS = (
@@ -122,8 +125,11 @@ def run_scale(target_reps: int, work: Path, *, baseline: bool, seed: int) -> Sca
     if baseline:
         out = work / f"baseline_{target_reps}.json"
         command = [python, "-m", "liftlab.bench.baseline", str(data), "--json-out", str(out)]
-        result.stages["baseline"] = _checked(measure_command(command, log=log), "baseline")
-        result.baseline_stages_s = json.loads(out.read_text())
+        # the baseline may run out of memory at large scales: that is a result, not a crash
+        measured = measure_command(command, log=log, memory_limit_gb=BASELINE_MEMORY_LIMIT_GB)
+        result.stages["baseline"] = asdict(measured)
+        if measured.returncode == 0:
+            result.baseline_stages_s = json.loads(out.read_text())
     return result
 
 
@@ -157,6 +163,13 @@ def liftlab_total(result: ScaleResult, key: str) -> float:
     if key == "peak_rss_mb":
         return max(land[key], build[key])
     return land[key] + build[key]
+
+
+def _baseline_state(result: ScaleResult) -> str:
+    stage = result.stages.get("baseline")
+    if stage is None:
+        return "not run"
+    return f"did not finish (exit {stage['returncode']}, {BASELINE_MEMORY_LIMIT_GB} GB cap)"
 
 
 def _number(value: float | None, digits: int, missing: str) -> str:
@@ -212,10 +225,12 @@ def markdown(results: list[ScaleResult], machine: dict[str, str], command: str) 
     ]
     for r in results:
         baseline = r.stages.get("baseline", {}).get("peak_rss_mb")
+        if r.stages.get("baseline", {}).get("returncode"):
+            baseline = None
         lines.append(
             f"| {r.reps:,} | {r.stages['land']['peak_rss_mb']:.0f} | "
             f"{r.stages['dbt_build']['peak_rss_mb']:.0f} | "
-            f"{_number(baseline, 0, 'not run')} |"
+            f"{_number(baseline, 0, _baseline_state(r))} |"
         )
     groups = sorted({g for r in results for g in r.dbt_groups_s})
     lines += [
@@ -236,8 +251,58 @@ def markdown(results: list[ScaleResult], machine: dict[str, str], command: str) 
             + " | ".join(f"{r.dbt_groups_s.get(g, 0):.2f}" for g in groups)
             + " |"
         )
-    lines += ["", "![scaling](docs/bench/scaling.svg)", ""]
+    lines += ["", "## Targets", "", *targets(results), "", "![scaling](docs/bench/scaling.svg)", ""]
     return "\n".join(lines)
+
+
+STUDY_REPS = 211_000
+
+
+def targets(results: list[ScaleResult]) -> list[str]:
+    """The issue's targets, judged from this run's figures (only where measured)."""
+    lines = []
+    study = [r for r in results if 0.5 * STUDY_REPS <= r.reps <= 1.5 * STUDY_REPS]
+    if study:
+        r = study[0]
+        if r.baseline_stages_s:
+            speedup = baseline_flatten_seconds(r) / max(flatten_seconds(r), 1e-9)
+            verdict = "met" if speedup >= 20 else "missed"
+            lines.append(
+                f"- Flatten and clean at the study's scale at least 20x faster than pandas: "
+                f"{speedup:.1f}x ({verdict})."
+            )
+        build = r.stages["dbt_build"]["wall_s"]
+        verdict = "met" if build <= 30 else "missed"
+        lines.append(
+            f"- Full `dbt build` at the study's scale within 30 s: {build:.1f} s ({verdict}); "
+            f"slowest layers: {_slowest(r)}."
+        )
+        classifier = r.dbt_groups_s.get("classifier", 0.0)
+        verdict = "met" if classifier <= 60 else "missed"
+        lines.append(
+            f"- Classifier training and labelling at the study's scale within 60 s: "
+            f"{classifier:.1f} s ({verdict})."
+        )
+        big = [x for x in results if x.reps >= 40 * r.reps]
+        for x in big:
+            growth = liftlab_total(x, "wall_s") / max(liftlab_total(r, "wall_s"), 1e-9)
+            ratio = x.reps / r.reps
+            verdict = "met" if growth <= 60 * ratio / 50 else "missed"
+            lines.append(
+                f"- Time growth from {r.reps:,} to {x.reps:,} reps ({ratio:.0f}x the reps): "
+                f"{growth:.1f}x the time (target at most {60 * ratio / 50:.0f}x; {verdict})."
+            )
+    for x in results:
+        if x.reps >= 9_000_000:
+            peak = liftlab_total(x, "peak_rss_mb") / 1024
+            verdict = "met" if peak <= 8 else "missed"
+            lines.append(f"- 10M reps with peak RSS at most 8 GB: {peak:.1f} GB ({verdict}).")
+    return lines or ["- No scale near the study's was run."]
+
+
+def _slowest(result: ScaleResult) -> str:
+    ranked = sorted(result.dbt_groups_s.items(), key=lambda item: -item[1])[:3]
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
 
 
 def write_outputs(results: list[ScaleResult], out_dir: Path, command: str) -> Path:
@@ -246,13 +311,13 @@ def write_outputs(results: list[ScaleResult], out_dir: Path, command: str) -> Pa
     time_series = {
         "liftlab (land + dbt build)": [(r.reps, liftlab_total(r, "wall_s")) for r in results],
         "pandas baseline": [
-            (r.reps, r.stages["baseline"]["wall_s"]) for r in results if "baseline" in r.stages
+            (r.reps, r.stages["baseline"]["wall_s"]) for r in results if r.baseline_stages_s
         ],
     }
     memory_series = {
         "liftlab": [(r.reps, liftlab_total(r, "peak_rss_mb")) for r in results],
         "pandas baseline": [
-            (r.reps, r.stages["baseline"]["peak_rss_mb"]) for r in results if "baseline" in r.stages
+            (r.reps, r.stages["baseline"]["peak_rss_mb"]) for r in results if r.baseline_stages_s
         ],
     }
     (out_dir / "docs" / "bench" / "scaling.svg").write_text(scaling_svg(time_series, memory_series))
