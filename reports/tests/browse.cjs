@@ -17,6 +17,14 @@ const [baseUrl, shotDir, chooseLifter, ...pageArgs] = process.argv.slice(2);
 const pages = pageArgs.length ? pageArgs : ['/', '/lifter', '/clusters', '/classifier', '/data-quality'];
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const base = new URL(baseUrl);
+const started = Date.now();
+const step = (what) => console.error(`[browse ${((Date.now() - started) / 1000).toFixed(1)}s] ${what}`);
+/** Reject after `ms` (a hung browser call must not hang the test). */
+const within = (promise, ms, what) =>
+	Promise.race([
+		promise,
+		new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: timed out`)), ms))
+	]);
 
 /** Summary of every ECharts instance Evidence registered on the page. */
 function chartsInPage() {
@@ -78,12 +86,31 @@ async function choose(page, title, value) {
 		visible: true,
 		timeout: 10000
 	});
-	await input.type(value);
-	if (process.env.BROWSE_DEBUG) console.error('options', await page.evaluate(() => [...document.querySelectorAll('[role="option"]')].map((o) => o.getAttribute('data-value'))));
-	const option = await page.waitForSelector(`[role="option"][data-value="${value}"]`, {
-		visible: true,
-		timeout: 20000
-	});
+	// the list is virtualized: click the option when it is rendered, else search for it
+	const direct = await page.$(`[role="option"][data-value="${value}"]`);
+	if (direct) {
+		await direct.click();
+		await page.keyboard.press('Escape');
+		return;
+	}
+	// clear what an earlier attempt typed, then type slowly enough for a busy machine
+	await input.click({ clickCount: 3 });
+	await page.keyboard.press('Backspace');
+	await input.type(value, { delay: 20 });
+	const typed = await input.evaluate((i) => i.value);
+	if (typed !== value) throw new Error(`the Dropdown search holds ${JSON.stringify(typed)}`);
+	let option;
+	try {
+		option = await page.waitForSelector(`[role="option"][data-value="${value}"]`, {
+			visible: true,
+			timeout: 20000
+		});
+	} catch (err) {
+		const shown = await page.evaluate(() =>
+			[...document.querySelectorAll('[role="option"]')].map((o) => o.getAttribute('data-value'))
+		);
+		throw new Error(`option ${value} not shown (search ${typed}; options ${shown.join(', ')})`);
+	}
 	await option.click();
 	await page.keyboard.press('Escape');
 }
@@ -120,11 +147,20 @@ async function numberLine(page) {
 		defaultViewport: { width: 1280, height: 900 }
 	});
 	const report = { pages: {} };
+	// watchdog: report what was gathered and fail instead of hanging
+	const watchdog = setTimeout(() => {
+		step('watchdog: giving up');
+		report.timedOut = true;
+		process.stdout.write(JSON.stringify(report));
+		process.exit(2);
+	}, Number(process.env.BROWSE_TIMEOUT_MS || 200000));
 	try {
 		for (const route of pages) {
 			// a fresh context per page: no service worker or cache carried over
 			const context = await browser.createBrowserContext();
 			const page = await context.newPage();
+			page.setDefaultTimeout(30000);
+			step(`open ${route}`);
 			const result = {
 				consoleErrors: [],
 				pageErrors: [],
@@ -164,14 +200,20 @@ async function numberLine(page) {
 			result.text = (await page.evaluate(() => document.body.innerText)).slice(0, 20000);
 			result.charts = await page.evaluate(chartsInPage);
 			const name = route === '/' ? 'index' : route.replace(/^\//, '').replace(/\//g, '_');
-			await page.screenshot({ path: path.join(shotDir, `${name}.png`), fullPage: true });
+			step(`screenshot ${route}`);
+			await within(
+				page.screenshot({ path: path.join(shotDir, `${name}.png`), fullPage: true }),
+				30000,
+				`screenshot of ${route}`
+			);
 
 			if (route === '/lifter' && chooseLifter) {
 				result.before = { ...(await numberLine(page)), charts: result.charts };
 				result.chooseErrors = [];
 				for (let attempt = 0; attempt < 3; attempt++) {
 					try {
-						await choose(page, 'Lifter', chooseLifter);
+						step(`choose lifter ${chooseLifter} (attempt ${attempt + 1})`);
+						await within(choose(page, 'Lifter', chooseLifter), 45000, 'choosing the lifter');
 						await page.waitForFunction(
 							(v) => document.getElementById('number-line')?.dataset.lifter === v,
 							{ timeout: 10000 },
@@ -214,12 +256,18 @@ async function numberLine(page) {
 					.catch(() => {});
 				await settle(page, 1);
 				result.after = { ...(await numberLine(page)), charts: await page.evaluate(chartsInPage) };
-				await page.screenshot({ path: path.join(shotDir, 'lifter_changed.png'), fullPage: true });
+				await within(
+					page.screenshot({ path: path.join(shotDir, 'lifter_changed.png'), fullPage: true }),
+					30000,
+					'screenshot of the changed lifter page'
+				);
 			}
-			await context.close();
+			step(`close ${route}`);
+			await within(context.close(), 15000, 'closing the page').catch(() => {});
 		}
 	} finally {
-		await browser.close();
+		clearTimeout(watchdog);
+		await within(browser.close(), 15000, 'closing the browser').catch(() => browser.process()?.kill('SIGKILL'));
 		fs.rmSync(userDataDir, { recursive: true, force: true });
 	}
 	process.stdout.write(JSON.stringify(report));

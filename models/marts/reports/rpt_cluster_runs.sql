@@ -4,6 +4,7 @@ select
     run_id || '|' || lift as run_lift_id,
     run_id,
     run_at,
+    strftime(run_at, '%Y-%m-%d %H:%M') as run_at_text,
     source,
     experiment,
     config_hash,

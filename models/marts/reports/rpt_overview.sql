@@ -45,7 +45,10 @@ select
     documents.documents_read,
     documents.documents_quarantined,
     clusters.cluster_count,
-    current_timestamp::timestamp as built_at
+    strftime(sets.first_set_at, '%Y-%m-%d') as first_set_day,
+    strftime(sets.last_set_at, '%Y-%m-%d') as last_set_day,
+    current_timestamp::timestamp as built_at,
+    strftime(current_timestamp::timestamp, '%Y-%m-%d %H:%M UTC') as built_at_text
 from sets
 cross join documents
 cross join clusters

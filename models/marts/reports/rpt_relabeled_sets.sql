@@ -5,6 +5,7 @@ select
     predictions.set_id,
     predictions.lifter_id,
     kept_sets.started_at,
+    strftime(kept_sets.started_at, '%Y-%m-%d') as started_day,
     predictions.typed_lift,
     predictions.typed_lift_status,
     predictions.predicted_lift,
