@@ -89,27 +89,13 @@ renamed as (
         user_id_text is not null as has_user_id,
         nullif(trim(document_fields['workoutID'] ->> '$'), '') as workout_id,
         try_cast(document_fields['setNumber'] ->> '$' as integer) as set_number,
-        case
-            when exercise_json_type in ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
-                then document_fields['exercise'] ->> '$'
-            when exercise_json_type in ('OBJECT', 'ARRAY', 'BOOLEAN')
-                then document_fields['exercise']::varchar
-        end as exercise_raw,
+        {{ json_value_as_text("document_fields['exercise']", 'exercise_json_type') }}
+            as exercise_raw,
         weight_json_type,
-        case
-            when weight_json_type in ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
-                then document_fields['weight'] ->> '$'
-            when weight_json_type in ('OBJECT', 'ARRAY', 'BOOLEAN')
-                then document_fields['weight']::varchar
-        end as weight_raw,
+        {{ json_value_as_text("document_fields['weight']", 'weight_json_type') }} as weight_raw,
         document_fields['metric'] ->> '$' as weight_unit_raw,
         rpe_json_type,
-        case
-            when rpe_json_type in ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
-                then document_fields['rpe'] ->> '$'
-            when rpe_json_type in ('OBJECT', 'ARRAY', 'BOOLEAN')
-                then document_fields['rpe']::varchar
-        end as rpe_raw,
+        {{ json_value_as_text("document_fields['rpe']", 'rpe_json_type') }} as rpe_raw,
         case
             when tags_json_type = 'ARRAY'
                 then from_json(document_fields['tags'], '["VARCHAR"]')
