@@ -11,6 +11,7 @@ def model(dbt, session):
     model_choice = dbt.config.get("classifier_model")
     cv_folds = dbt.config.get("classifier_cv_folds")
     cv_max_sets = dbt.config.get("classifier_cv_max_sets")
+    train_max_sets = dbt.config.get("classifier_train_max_sets")
     seed = dbt.config.get("classifier_seed")
     cross_fit_folds = dbt.config.get("classifier_cross_fit_folds")
     relabel_min_probability = dbt.config.get("classifier_relabel_min_probability")
@@ -23,6 +24,7 @@ def model(dbt, session):
         model_choice=model_choice,
         cv_folds=cv_folds,
         cv_max_sets=cv_max_sets,
+        train_max_sets=train_max_sets,
         seed=seed,
         cross_fit_folds=cross_fit_folds,
         relabel_min_probability=relabel_min_probability,

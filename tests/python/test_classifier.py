@@ -252,6 +252,29 @@ def test_cv_sample_keeps_whole_lifters(features):
     assert _sample_sets(reps, 0, seed=1) is reps
 
 
+def test_training_sample_keeps_whole_sets_and_is_seeded(features):
+    from liftlab.ml.classifier import sample_training_sets
+
+    reps = labelled_reps(features)
+    sample = sample_training_sets(reps, 15, seed=4)
+    assert sample["set_id"].nunique() == 15
+    for set_id in sample["set_id"].unique():
+        assert (sample["set_id"] == set_id).sum() == (reps["set_id"] == set_id).sum()
+    pd.testing.assert_frame_equal(sample, sample_training_sets(reps, 15, seed=4))
+    assert set(sample["set_id"]) != set(sample_training_sets(reps, 15, seed=5)["set_id"])
+    assert sample_training_sets(reps, 0, seed=4) is reps
+
+
+def test_training_cap_bounds_the_final_fit(features):
+    n_sets = labelled_reps(features)["set_id"].nunique()
+    capped = train_and_evaluate(
+        features, ClassifierConfig(**FAST, train_max_sets=n_sets // 2), evaluate=False
+    )
+    assert capped.n_training_sets == n_sets // 2
+    full = train_and_evaluate(features, ClassifierConfig(**FAST, train_max_sets=0), evaluate=False)
+    assert full.n_training_sets == n_sets
+
+
 def test_model_choice_is_configuration(features):
     cfg = ClassifierConfig(**FAST, model_choice="gaussian_nb_study")
     result = train_and_evaluate(features, cfg, evaluate=False)
@@ -352,8 +375,18 @@ def test_label_sets_covers_every_set_and_finds_planted_mislabel(frames):
         ],
         ignore_index=True,
     )
+
+    class OnlyUnlabelled:
+        """The final model: must never be asked about a set that was cross-fitted."""
+
+        classes_ = result.model.classes_
+
+        def predict_proba(self, x):
+            assert len(x) == (~features["set_id"].isin(result.cross_fitted.index)).sum()
+            return result.model.predict_proba(x)
+
     labels = label_sets(
-        sets, features, result.model, result.feature_columns, cfg, result.cross_fitted
+        sets, features, OnlyUnlabelled(), result.feature_columns, cfg, result.cross_fitted
     )
     assert len(labels) == len(sets)
     assert labels["set_id"].is_unique
