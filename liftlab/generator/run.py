@@ -140,7 +140,9 @@ def generate(config: GenerateConfig) -> dict:
             for batch in _batches(config, lifters, text, rates):
                 size = len(batch.lines)
                 tally.add(batch)
-                data = ("\n".join(batch.lines) + "\n").encode("utf-8")
+                # Encoded line by line: one non-ASCII exercise name would otherwise widen
+                # the whole batch's joined text to UCS-4 before encoding (4x slower).
+                data = b"\n".join([line.encode("utf-8") for line in batch.lines]) + b"\n"
                 pending.append(pool.submit(_write, export, truth, data, batch.truth))
                 while len(pending) > 1:
                     pending.popleft().result()
