@@ -138,9 +138,22 @@ def trace_features(intervals: Sequence) -> pd.DataFrame:
     Vectorised in chunks of padded arrays, so a few hundred thousand reps take seconds.
     """
     arrays = [_as_float_array(v) for v in intervals]
-    n = len(arrays)
+    lengths = np.fromiter((a.size for a in arrays), dtype=np.int64, count=len(arrays))
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    values = np.concatenate(arrays) if arrays else np.empty(0)
+    return trace_features_csr(values, offsets)
+
+
+def trace_features_csr(values: np.ndarray, offsets: np.ndarray) -> pd.DataFrame:
+    """:func:`trace_features` of reps laid out flat: rep i's intervals are
+    ``values[offsets[i]:offsets[i + 1]]`` (NaN for a missing sample). No Python object per
+    rep, so it streams Arrow list columns straight from DuckDB."""
+    values = np.asarray(values, dtype=float)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    n = offsets.size - 1
     out = {name: np.full(n, np.nan) for name in TRACE_FEATURES}
-    lengths = np.fromiter((a.size for a in arrays), dtype=np.int64, count=n)
+    lengths = np.diff(offsets)
     out["trace_n_ticks"] = lengths.astype(float)
     for start in range(0, n, _CHUNK):
         stop = min(start + _CHUNK, n)
@@ -150,9 +163,7 @@ def trace_features(intervals: Sequence) -> pd.DataFrame:
             continue
         mask = np.arange(width) < lens[:, None]
         x = np.full((stop - start, width), np.nan)
-        chunk = [a for a in arrays[start:stop] if a.size]
-        if chunk:
-            x[mask] = np.concatenate(chunk)
+        x[mask] = values[offsets[start] : offsets[stop]]
         _chunk_trace_features(x, lens, out, slice(start, stop))
     return pd.DataFrame(out)
 
@@ -232,12 +243,16 @@ def _finite(series: pd.Series) -> pd.Series:
     return values.where(np.isfinite(values))
 
 
-def build_rep_features(reps: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
+def build_rep_features(
+    reps: pd.DataFrame, sets: pd.DataFrame, trace: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per kept usable rep of a kept set: id columns then every feature of ALL_FEATURES.
 
     ``reps`` has the ``int_reps_decoded`` columns, ``sets`` the ``int_sets_aggregated`` ones
-    (only the columns used are required). Rows are ordered by set_id then rep_index, so the
-    output is deterministic whatever the input order.
+    (only the columns used are required). The trace features come from ``trace`` (rep_id and
+    the TRACE_FEATURES columns, as computed by :func:`trace_features_csr`) when given, else
+    from the reps' ``bulk_tick_intervals_us``. Rows are ordered by set_id then rep_index, so
+    the output is deterministic whatever the input order.
     """
     reps = reps.copy()
     if "rep_disposition" in reps:
@@ -278,8 +293,11 @@ def build_rep_features(reps: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
         load = load.mask(df["is_load_outlier"].fillna(False).astype(bool))
     out["load_kg"] = load.where(load > 0)
 
-    ticks = df["bulk_tick_intervals_us"] if "bulk_tick_intervals_us" in df else [None] * len(df)
-    trace = trace_features(list(ticks))
+    if trace is not None:
+        trace = trace.drop_duplicates("rep_id").set_index("rep_id").reindex(df["rep_id"])
+    else:
+        ticks = df.get("bulk_tick_intervals_us", pd.Series([None] * len(df), dtype=object))
+        trace = trace_features(list(ticks))
     for name in TRACE_FEATURES:
         out[name] = trace[name].to_numpy()
 

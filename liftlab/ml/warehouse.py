@@ -18,6 +18,7 @@ import ast
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from liftlab.ml.artifact import default_root, load_artifact, save_artifact
@@ -30,7 +31,7 @@ from liftlab.ml.classifier import (
     metrics_frame,
     train_and_evaluate,
 )
-from liftlab.ml.features import build_rep_features
+from liftlab.ml.features import build_rep_features, trace_features_csr
 
 REP_COLUMNS = (
     "rep_id",
@@ -121,11 +122,44 @@ def _frame(relation_or_frame, columns, where: str | None = None) -> pd.DataFrame
     return relation.project(", ".join(c for c in columns if c in available)).df()
 
 
+KEPT_REPS = "rep_disposition = 'kept' and is_plausible"
+TRACE_BATCH_REPS = 200_000
+
+
 def rep_features(reps, sets) -> pd.DataFrame:
-    """ml_rep_features: one row per kept usable rep of a kept set."""
-    reps_df = _frame(reps, REP_COLUMNS, "rep_disposition = 'kept' and is_plausible")
-    sets_df = _frame(sets, SET_COLUMNS)
-    return build_rep_features(reps_df, sets_df)
+    """ml_rep_features: one row per kept usable rep of a kept set.
+
+    From DuckDB relations the bulk series never become Python objects: they stream as Arrow
+    list batches into :func:`trace_features_csr`, and only the numeric features are kept.
+    """
+    if isinstance(reps, pd.DataFrame):
+        return build_rep_features(reps, _frame(sets, SET_COLUMNS))
+    scalar_columns = tuple(c for c in REP_COLUMNS if c != "bulk_tick_intervals_us")
+    reps_df = _frame(reps, scalar_columns, KEPT_REPS)
+    trace = stream_trace_features(reps.filter(KEPT_REPS))
+    return build_rep_features(reps_df, _frame(sets, SET_COLUMNS), trace)
+
+
+def stream_trace_features(relation, batch_reps: int = TRACE_BATCH_REPS) -> pd.DataFrame:
+    """rep_id and the trace features of every row of ``relation`` (a DuckDB relation with
+    rep_id and bulk_tick_intervals_us), computed batch by batch from Arrow list arrays."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    reader = relation.project("rep_id, bulk_tick_intervals_us").to_arrow_reader(batch_reps)
+    frames = []
+    for batch in reader:
+        ticks = batch.column(1)
+        lengths = pc.fill_null(pc.list_value_length(ticks), 0).to_numpy().astype(np.int64)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = pc.cast(ticks.flatten(), pa.float64()).to_numpy(zero_copy_only=False)
+        frame = trace_features_csr(flat, offsets)
+        frame.insert(0, "rep_id", batch.column(0).to_pandas())
+        frames.append(frame)
+    if not frames:
+        return trace_features_csr(np.empty(0), np.zeros(1, dtype=np.int64)).assign(rep_id=None)
+    return pd.concat(frames, ignore_index=True)
 
 
 def train(features, config: ClassifierConfig, root: Path) -> pd.DataFrame:

@@ -82,6 +82,28 @@ def test_trace_features_match_across_chunk_boundaries(monkeypatch):
     pd.testing.assert_frame_equal(whole, chunked)
 
 
+def test_trace_features_stream_from_duckdb_like_python_lists():
+    import duckdb
+
+    from liftlab.ml.warehouse import stream_trace_features
+
+    rng = np.random.default_rng(5)
+    lists = [rng.integers(200, 900, int(k)).tolist() for k in rng.integers(0, 40, 700)]
+    lists[3] = None  # no bulk segment
+    lists[4] = [300, None, 250, 0, 400]  # a null and a non-positive sample
+    con = duckdb.connect()
+    con.execute("create table reps (rep_id varchar, bulk_tick_intervals_us integer[])")
+    con.executemany(
+        "insert into reps values (?, ?)", [[f"r{i:04d}", v] for i, v in enumerate(lists)]
+    )
+    streamed = stream_trace_features(con.table("reps").order("rep_id"), batch_reps=128)
+    assert streamed["rep_id"].tolist() == [f"r{i:04d}" for i in range(len(lists))]
+    expected = trace_features(
+        [None if v is None else [np.nan if x is None else x for x in v] for v in lists]
+    )
+    pd.testing.assert_frame_equal(streamed.drop(columns="rep_id"), expected)
+
+
 def test_build_rep_features_filters_and_fills(frames):
     reps, sets, _ = frames
     reps = reps.copy()
