@@ -180,12 +180,13 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.3f}" if b else "n/a"
 
 
-def markdown(results: list[ScaleResult], machine: dict[str, str], command: str) -> str:
+def markdown(results: list[ScaleResult], machine: dict[str, str], commands: list[str]) -> str:
     """BENCHMARKS.md."""
     lines = [
         "# Benchmarks",
         "",
-        f"Written by `{command}`; do not edit by hand. Every stage ran as its own process",
+        f"Written by {', then '.join(f'`{c}`' for c in commands)}; do not edit by hand.",
+        "Every stage ran as its own process",
         "(wall time, CPU time and peak RSS from wait4); the per-layer times inside `dbt build`",
         "come from dbt's run_results.json. The baseline is the study's notebook-style pandas",
         "processing (`liftlab/bench/baseline.py`) on the same files in the same run.",
@@ -305,7 +306,7 @@ def _slowest(result: ScaleResult) -> str:
     return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
 
 
-def write_outputs(results: list[ScaleResult], out_dir: Path, command: str) -> Path:
+def write_outputs(results: list[ScaleResult], out_dir: Path, commands: list[str]) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "docs" / "bench").mkdir(parents=True, exist_ok=True)
     time_series = {
@@ -324,22 +325,56 @@ def write_outputs(results: list[ScaleResult], out_dir: Path, command: str) -> Pa
     (out_dir / "docs" / "bench" / "results.json").write_text(
         json.dumps([asdict(r) for r in results], indent=2)
     )
+    (out_dir / "docs" / "bench" / "commands.txt").write_text("\n".join(commands) + "\n")
     path = out_dir / "BENCHMARKS.md"
-    path.write_text(markdown(results, machine_description(), command))
+    path.write_text(markdown(results, machine_description(), commands))
     return path
 
 
+def load_results(out_dir: Path) -> list[ScaleResult]:
+    """The results written by an earlier run into ``out_dir`` (none when there are none)."""
+    path = out_dir / "docs" / "bench" / "results.json"
+    if not path.exists():
+        return []
+    return [ScaleResult(**item) for item in json.loads(path.read_text())]
+
+
+def earlier_commands(out_dir: Path) -> list[str]:
+    path = out_dir / "docs" / "bench" / "commands.txt"
+    return path.read_text().splitlines() if path.exists() else ["(an earlier run)"]
+
+
+def merge_results(earlier: list[ScaleResult], new: list[ScaleResult]) -> list[ScaleResult]:
+    """``new`` plus the earlier results of other target scales, ordered by scale."""
+    run_now = {r.target_reps for r in new}
+    kept = [r for r in earlier if r.target_reps not in run_now]
+    return sorted(kept + new, key=lambda r: r.target_reps)
+
+
 def run_benchmarks(
-    scales: list[int], work: Path, out_dir: Path, *, baseline_max_reps: int, seed: int, command: str
+    scales: list[int],
+    work: Path,
+    out_dir: Path,
+    *,
+    baseline_max_reps: int,
+    seed: int,
+    command: str,
+    add: bool = False,
 ) -> list[ScaleResult]:
+    """Run every scale; with ``add``, keep the other scales already written in ``out_dir``."""
     work.mkdir(parents=True, exist_ok=True)
+    earlier = load_results(out_dir) if add else []
     results = []
     for target in scales:
         print(f"[bench] {target:,} reps ...", flush=True)
         result = run_scale(target, work, baseline=target <= baseline_max_reps, seed=seed)
         results.append(result)
         print(summary_line(result), flush=True)
-    path = write_outputs(results, out_dir, command)
+    commands = [command]
+    if add:
+        commands = (earlier_commands(out_dir) if earlier else []) + [command]
+        results = merge_results(earlier, results)
+    path = write_outputs(results, out_dir, commands)
     print(f"[bench] wrote {path}")
     return results
 

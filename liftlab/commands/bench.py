@@ -27,6 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=Path("."), help="where BENCHMARKS.md and docs/bench go"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--add",
+        action="store_true",
+        help="keep the other scales of the results already in --out (docs/bench/results.json)"
+        " and add or replace the scales run now, e.g. --scales 10000000 --add",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
 
     scales = sorted(set(args.scales + ([FULL_SCALE] if args.full else [])))
     command = "liftlab bench" + (" --full" if args.full else "")
+    if args.add:
+        command += " --scales " + ",".join(str(s) for s in scales) + " --add"
     run_benchmarks(
         scales,
         args.work,
@@ -41,5 +49,6 @@ def run(args: argparse.Namespace) -> int:
         baseline_max_reps=args.baseline_max_reps,
         seed=args.seed,
         command=command,
+        add=args.add,
     )
     return 0

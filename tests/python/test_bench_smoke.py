@@ -62,3 +62,27 @@ def test_scaling_svg_has_both_panels():
     svg = scaling_svg({"a": [(1e4, 2.0), (1e5, 9.0)]}, {"a": [(1e4, 100.0), (1e5, 300.0)]})
     assert svg.count("<polyline") == 2
     assert "Peak memory" in svg and "Wall time" in svg
+
+
+def test_add_keeps_other_scales_and_replaces_the_rerun_ones(tmp_path):
+    from liftlab.bench.runner import ScaleResult, load_results, merge_results, write_outputs
+
+    def result(target: int, wall: float) -> ScaleResult:
+        stage = {"wall_s": wall, "cpu_s": wall, "peak_rss_mb": 100.0}
+        return ScaleResult(
+            target, 10, 2, target, {"land": stage, "dbt_build": stage}, {"staging": wall}, {}
+        )
+
+    write_outputs([result(10, 1.0), result(200, 2.0)], tmp_path, ["liftlab bench"])
+    earlier = load_results(tmp_path)
+    assert [r.target_reps for r in earlier] == [10, 200]
+    merged = merge_results(earlier, [result(200, 5.0), result(9000, 9.0)])
+    assert [(r.target_reps, r.dbt_groups_s["staging"]) for r in merged] == [
+        (10, 1.0),
+        (200, 5.0),
+        (9000, 9.0),
+    ]
+    write_outputs(merged, tmp_path, ["liftlab bench", "liftlab bench --scales 9000 --add"])
+    report = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "`liftlab bench`, then `liftlab bench --scales 9000 --add`" in report
+    assert load_results(tmp_path) == merged
