@@ -16,6 +16,7 @@ class probabilities over the set and takes the most probable lift.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -118,6 +119,9 @@ class ClassifierConfig:
     # Threads for OpenMP / BLAS and the forest. One by default: on a shared 2-core machine
     # OpenMP's spinning threads made gradient boosting 20x slower than a single thread.
     threads: int = 1
+    # Models cross-validated at once (threads). Two use both cores of a 2-core machine; the
+    # scores do not depend on it, only cv_seconds (each model's wall time) does.
+    cv_jobs: int = 2
     knn_neighbors: int = 10
     forest_trees: int = 100
     # Threads of the random forest (joblib threads, which wait without spinning: two are
@@ -168,6 +172,7 @@ class ClassifierConfig:
         if self.cross_fit_folds < 2:
             raise ValueError("cross_fit_folds must be at least 2")
         self.threads = max(1, int(self.threads))
+        self.cv_jobs = max(1, int(self.cv_jobs))
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> ClassifierConfig:
@@ -437,6 +442,32 @@ def _cross_validate(
     return metrics, confusion, pd.concat(oof).sort_index()
 
 
+def _evaluate_all(
+    features: pd.DataFrame, jobs: list[tuple[str, str]], config: ClassifierConfig
+) -> list[tuple[list[dict], list[dict], pd.DataFrame | None]]:
+    """cross_validate of every (model, scope), ``cv_jobs`` at a time in threads (the fits
+    release the GIL for most of their time); results in the order of ``jobs`` and identical
+    whatever ``cv_jobs`` is. One threadpool limit spans all of them, so that no thread
+    restores the OpenMP pool size while another still runs."""
+
+    def one(job: tuple[str, str]):
+        return cross_validate(features, job[0], job[1], config)
+
+    with threadpool_limits(limits=config.threads):
+        if config.cv_jobs <= 1 or len(jobs) <= 1:
+            return [one(job) for job in jobs]
+        # the slowest first (boosting, then the forest; six lifts before three), so that
+        # the two threads finish together
+        slow = {"hist_gradient_boosting": 0, "random_forest": 1}
+        order = sorted(
+            range(len(jobs)),
+            key=lambda i: (slow.get(parse_model_name(jobs[i][0])[0], 2), jobs[i][1] != "all6"),
+        )
+        with ThreadPoolExecutor(max_workers=config.cv_jobs) as pool:
+            futures = {i: pool.submit(one, jobs[i]) for i in order}
+            return [futures[i].result() for i in range(len(jobs))]
+
+
 def choose_model(metrics: pd.DataFrame, config: ClassifierConfig) -> str:
     """The configured model, or the best set-level macro F1 on the configured scope."""
     if config.model_choice != "best":
@@ -512,12 +543,13 @@ def train_and_evaluate(
     confusion_rows: list[dict] = []
     oof: dict[tuple[str, str], pd.DataFrame | None] = {}
     if evaluate:
-        for scope in scopes:
-            for name in config.models:
-                m, c, o = cross_validate(features, name, scope, config)
-                metric_rows += m
-                confusion_rows += c
-                oof[name, scope] = o
+        jobs = [(name, scope) for scope in scopes for name in config.models]
+        for (name, scope), (m, c, o) in zip(
+            jobs, _evaluate_all(features, jobs, config), strict=True
+        ):
+            metric_rows += m
+            confusion_rows += c
+            oof[name, scope] = o
     metrics = metrics_frame(metric_rows)
     confusion = confusion_frame(confusion_rows)
     chosen = choose_model(metrics, config)
@@ -676,23 +708,33 @@ def resolve_lift(frame: pd.DataFrame, config: ClassifierConfig | None = None) ->
     prob = pd.to_numeric(frame["probability"], errors="coerce").to_numpy(dtype=float)
     typed_p = pd.to_numeric(frame["typed_lift_probability"], errors="coerce").to_numpy(dtype=float)
     has_pred = pd.notna(frame["predicted_lift"]).to_numpy()
-    lift = np.empty(len(frame), dtype=object)
-    source = np.empty(len(frame), dtype=object)
-    for i in range(len(frame)):
-        if status[i] == LABELLED_STATUS and pd.notna(typed[i]):
-            if has_pred[i] and pred[i] == typed[i]:
-                lift[i], source[i] = typed[i], "typed_confirmed"
-            elif (
-                has_pred[i]
-                and prob[i] >= config.relabel_min_probability
-                and (np.isnan(typed_p[i]) or typed_p[i] <= config.relabel_max_typed_probability)
-            ):
-                lift[i], source[i] = pred[i], "predicted_relabel"
-            else:
-                lift[i], source[i] = typed[i], "typed"
-        elif has_pred[i] and prob[i] >= config.label_min_probability:
-            kind = "unknown_alias" if status[i] == "unknown_alias" else "unlabeled"
-            lift[i], source[i] = pred[i], f"predicted_{kind}"
-        else:
-            lift[i], source[i] = None, "unresolved"
+    with np.errstate(invalid="ignore"):
+        labelled = (status == LABELLED_STATUS) & pd.notna(typed)
+        both = labelled & has_pred
+        confirmed = np.zeros(len(frame), dtype=bool)
+        confirmed[both] = pred[both] == typed[both]
+        relabel = (
+            labelled
+            & ~confirmed
+            & has_pred
+            & (prob >= config.relabel_min_probability)
+            & (np.isnan(typed_p) | (typed_p <= config.relabel_max_typed_probability))
+        )
+        kept_typed = labelled & ~confirmed & ~relabel
+        predicted = ~labelled & has_pred & (prob >= config.label_min_probability)
+    unknown = status == "unknown_alias"
+    lift = np.select(
+        [confirmed | kept_typed, relabel | predicted], [typed, pred], default=None
+    ).astype(object)
+    source = np.select(
+        [confirmed, relabel, kept_typed, predicted & unknown, predicted],
+        [
+            "typed_confirmed",
+            "predicted_relabel",
+            "typed",
+            "predicted_unknown_alias",
+            "predicted_unlabeled",
+        ],
+        default="unresolved",
+    ).astype(object)
     return pd.DataFrame({"lift": lift, "lift_source": source}, index=frame.index)

@@ -12,6 +12,7 @@ def model(dbt, session):
     cv_folds = dbt.config.get("classifier_cv_folds")
     cv_max_sets = dbt.config.get("classifier_cv_max_sets")
     train_max_sets = dbt.config.get("classifier_train_max_sets")
+    cv_jobs = dbt.config.get("classifier_cv_jobs")
     seed = dbt.config.get("classifier_seed")
     cross_fit_folds = dbt.config.get("classifier_cross_fit_folds")
     relabel_min_probability = dbt.config.get("classifier_relabel_min_probability")
@@ -25,6 +26,7 @@ def model(dbt, session):
         cv_folds=cv_folds,
         cv_max_sets=cv_max_sets,
         train_max_sets=train_max_sets,
+        cv_jobs=cv_jobs,
         seed=seed,
         cross_fit_folds=cross_fit_folds,
         relabel_min_probability=relabel_min_probability,

@@ -240,7 +240,8 @@ def test_cross_validation_is_grouped_by_lifter(features, monkeypatch):
 def test_train_and_evaluate_metrics_and_determinism(features):
     cfg = ClassifierConfig(**FAST)
     a = train_and_evaluate(features, cfg)
-    b = train_and_evaluate(features, ClassifierConfig(**FAST))
+    # models evaluated one at a time or two at once in threads: the same scores
+    b = train_and_evaluate(features, ClassifierConfig(**FAST, cv_jobs=1))
     pd.testing.assert_frame_equal(
         a.metrics.drop(columns="cv_seconds"), b.metrics.drop(columns="cv_seconds")
     )
