@@ -117,6 +117,10 @@ def run_scale(target_reps: int, work: Path, *, baseline: bool, seed: int) -> Sca
     result.stages["dbt_build"] = _checked(
         measure_command(dbt, env=env, cwd=project, log=log), "dbt build"
     )
+    quality = [python, "-m", "liftlab.bench.stage", "quality", "-", str(warehouse)]
+    quality.append(str(work / f"quality_docs_{target_reps}"))
+    # a failed expectation is a result to report, not a reason to stop the benchmark
+    result.stages["quality"] = asdict(measure_command(quality, env=env, log=log))
     run_results = json.loads((target_path / "run_results.json").read_text())
     paths = _node_paths(target_path / "manifest.json")
     for item in run_results.get("results", []):
@@ -189,7 +193,9 @@ def markdown(results: list[ScaleResult], machine: dict[str, str], commands: list
         "Every stage ran as its own process",
         "(wall time, CPU time and peak RSS from wait4); the per-layer times inside `dbt build`",
         "come from dbt's run_results.json. The baseline is the study's notebook-style pandas",
-        "processing (`liftlab/bench/baseline.py`) on the same files in the same run.",
+        "processing (`liftlab/bench/baseline.py`) on the same files in the same run. The",
+        "quality checkpoint (Great Expectations, as run by `liftlab build` after dbt) is timed",
+        "as its own stage; 'whole process' compares land + dbt build with the baseline.",
         "",
         "## Machine",
         "",
@@ -238,10 +244,11 @@ def markdown(results: list[ScaleResult], machine: dict[str, str], commands: list
         "",
         "## liftlab stages (wall seconds)",
         "",
-        "| reps | generate | land | dbt build (process) | CPU s | peak RSS MB | "
-        + " | ".join(f"dbt: {g}" for g in groups)
+        "| reps | generate | land | dbt build (process) | CPU s | peak RSS MB "
+        "| quality checkpoint | " + " | ".join(f"dbt: {g}" for g in groups) + " |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | "
+        + " | ".join("---:" for _ in groups)
         + " |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in groups) + " |",
     ]
     for r in results:
         generate = r.stages.get("generate", {}).get("wall_s")
@@ -249,11 +256,20 @@ def markdown(results: list[ScaleResult], machine: dict[str, str], commands: list
             f"| {r.reps:,} | {_number(generate, 1, 'reused')} | "
             f"{r.stages['land']['wall_s']:.2f} | {r.stages['dbt_build']['wall_s']:.2f} | "
             f"{liftlab_total(r, 'cpu_s'):.1f} | {liftlab_total(r, 'peak_rss_mb'):.0f} | "
+            f"{_quality_cell(r)} | "
             + " | ".join(f"{r.dbt_groups_s.get(g, 0):.2f}" for g in groups)
             + " |"
         )
     lines += ["", "## Targets", "", *targets(results), "", "![scaling](docs/bench/scaling.svg)", ""]
     return "\n".join(lines)
+
+
+def _quality_cell(r: ScaleResult) -> str:
+    stage = r.stages.get("quality")
+    if not stage:
+        return "not run"
+    text = f"{stage['wall_s']:.2f}"
+    return text if not stage.get("returncode") else f"{text} (failed)"
 
 
 STUDY_REPS = 211_000

@@ -19,7 +19,9 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
     results = json.loads((out / "docs" / "bench" / "results.json").read_text())
     (result,) = results
     assert result["reps"] > 0
-    for stage in ("land", "dbt_build", "baseline"):
+    assert result["stages"]["quality"]["returncode"] == 0  # the checkpoint passed
+    assert "| quality checkpoint |" in report
+    for stage in ("land", "dbt_build", "quality", "baseline"):
         assert result["stages"][stage]["wall_s"] > 0
         assert result["stages"][stage]["peak_rss_mb"] > 0
     assert {"staging", "intermediate", "marts", "tests"} <= set(result["dbt_groups_s"])
