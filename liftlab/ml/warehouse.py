@@ -254,14 +254,15 @@ def confusion(metrics, root: Path) -> pd.DataFrame:
 def predictions(sets, features, metrics, root: Path, config: ClassifierConfig) -> pd.DataFrame:
     """fct_set_exercise_predictions: every kept set with its prediction and resolved lift."""
     sets_df = _frame(sets, SET_COLUMNS)
-    features_df = _frame(features, ())
     version = trained_version(metrics)
     if version is None:
-        empty = features_df.iloc[0:0]
+        empty = _frame(features, ("set_id",)).iloc[0:0]
         labels = label_sets(sets_df, empty, _NoModel(), [], config)
         model_name = None
     else:
         artifact = load_artifact(root, version)
+        # only the columns the model reads: at millions of reps the rest is gigabytes
+        features_df = _frame(features, ("set_id", *artifact.feature_columns))
         labels = label_sets(
             sets_df,
             features_df,
