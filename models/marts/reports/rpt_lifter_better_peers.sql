@@ -18,6 +18,27 @@ wide as (
     group by lifter_id, lift
 ),
 
+ranked as (
+    -- each lifter's place on the lift's load ladder of their cluster; `at_or_below` counts
+    -- the lifters whose best load is at most theirs (ties included), so the next better
+    -- peers are at the positions right after it: linear, not a self-join of every pair
+    select
+        *,
+        row_number() over (
+            partition by lift, cluster_id
+            order by best_load_kg, lifter_id
+        ) as ladder_position,
+        count(*) over (
+            partition by lift, cluster_id
+            order by best_load_kg
+            range between unbounded preceding and current row
+        ) as at_or_below
+    from wide
+    where
+        best_load_kg is not null
+        and cluster_id is not null
+),
+
 pairs as (
     select
         lifter.lifter_id,
@@ -32,17 +53,13 @@ pairs as (
         peer.mean_velocity_m_s as peer_mean_velocity_m_s,
         peer.velocity_loss_pct as peer_velocity_loss_pct,
         peer.best_load_kg - lifter.best_load_kg as load_gap_kg,
-        row_number() over (
-            partition by lifter.lifter_id, lifter.lift
-            order by peer.best_load_kg - lifter.best_load_kg, peer.lifter_id
-        ) as peer_rank
-    from wide as lifter
-    inner join wide as peer
+        peer.ladder_position - lifter.at_or_below as peer_rank
+    from ranked as lifter
+    inner join ranked as peer
     on
         lifter.lift = peer.lift
         and lifter.cluster_id = peer.cluster_id
-        and lifter.lifter_id != peer.lifter_id
-        and lifter.best_load_kg < peer.best_load_kg
+        and peer.ladder_position between lifter.at_or_below + 1 and lifter.at_or_below + 3
 )
 
 select
@@ -61,4 +78,3 @@ select
     peer_mean_velocity_m_s,
     peer_velocity_loss_pct
 from pairs
-where peer_rank <= 3
