@@ -346,14 +346,16 @@ def cross_validate(
     scope: str,
     config: ClassifierConfig,
     sample: bool = True,
+    executor: ThreadPoolExecutor | None = None,
 ) -> tuple[list[dict], list[dict], pd.DataFrame | None]:
-    """Lifter-grouped CV of one model on one scope.
+    """Lifter-grouped CV of one model on one scope; the folds are fitted in ``executor``
+    when one is given (the results do not depend on it).
 
     Returns (metrics rows, confusion rows, out-of-fold set probabilities: index set_id, one
     column per class, each set predicted by a model that never saw its lifter).
     """
     with threadpool_limits(limits=config.threads):
-        return _cross_validate(features, model_name, scope, config, sample)
+        return _cross_validate(features, model_name, scope, config, sample, executor)
 
 
 def _cross_validate(
@@ -362,6 +364,7 @@ def _cross_validate(
     scope: str,
     config: ClassifierConfig,
     sample: bool,
+    executor: ThreadPoolExecutor | None = None,
 ) -> tuple[list[dict], list[dict], pd.DataFrame | None]:
     reps = labelled_reps(features, SCOPES[scope])
     if sample:
@@ -378,13 +381,26 @@ def _cross_validate(
     rep_true, rep_pred, set_true, set_pred, oof = [], [], [], [], []
     fold_scores = {"rep": [], "set": []}
     started = time.perf_counter()
-    for train, test in splitter.split(x_all, y_all, groups):
-        if len(set(y_all[train])) < 2:
-            continue  # a fold whose training lifters did one lift only (tiny warehouses)
-        fit_reps = sample_training_sets(reps.iloc[train], config.train_max_sets, config.seed)
-        model = clone(make_estimator(model_name, config))
-        _fit(model, fit_reps[columns], fit_reps["typed_lift"].to_numpy())
-        proba = _aligned_proba(model, x_all.iloc[test], classes)
+
+    def fold_proba(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        # the limit is set in the thread that fits: OpenMP's thread count is per thread
+        with threadpool_limits(limits=config.threads):
+            fit_reps = sample_training_sets(reps.iloc[train], config.train_max_sets, config.seed)
+            model = clone(make_estimator(model_name, config))
+            _fit(model, fit_reps[columns], fit_reps["typed_lift"].to_numpy())
+            return _aligned_proba(model, x_all.iloc[test], classes)
+
+    # a fold whose training lifters did one lift only is skipped (tiny warehouses)
+    folds = [
+        (train, test)
+        for train, test in splitter.split(x_all, y_all, groups)
+        if len(set(y_all[train])) >= 2
+    ]
+    if executor is None:
+        probas = [fold_proba(train, test) for train, test in folds]
+    else:
+        probas = [f.result() for f in [executor.submit(fold_proba, *fold) for fold in folds]]
+    for (_, test), proba in zip(folds, probas, strict=True):
         pred = np.asarray(classes)[proba.argmax(axis=1)]
         test_reps = reps.iloc[test]
         by_set = set_probabilities(test_reps["set_id"], proba, classes)
@@ -447,25 +463,24 @@ def _evaluate_all(
 ) -> list[tuple[list[dict], list[dict], pd.DataFrame | None]]:
     """cross_validate of every (model, scope), ``cv_jobs`` at a time in threads (the fits
     release the GIL for most of their time); results in the order of ``jobs`` and identical
-    whatever ``cv_jobs`` is. One threadpool limit spans all of them, so that no thread
-    restores the OpenMP pool size while another still runs."""
+    whatever ``cv_jobs`` is. Each thread sets its own threadpool limit in cross_validate
+    (OpenMP's thread count is a per-thread setting)."""
 
     def one(job: tuple[str, str]):
         return cross_validate(features, job[0], job[1], config)
 
-    with threadpool_limits(limits=config.threads):
-        if config.cv_jobs <= 1 or len(jobs) <= 1:
-            return [one(job) for job in jobs]
-        # the slowest first (boosting, then the forest; six lifts before three), so that
-        # the two threads finish together
-        slow = {"hist_gradient_boosting": 0, "random_forest": 1}
-        order = sorted(
-            range(len(jobs)),
-            key=lambda i: (slow.get(parse_model_name(jobs[i][0])[0], 2), jobs[i][1] != "all6"),
-        )
-        with ThreadPoolExecutor(max_workers=config.cv_jobs) as pool:
-            futures = {i: pool.submit(one, jobs[i]) for i in order}
-            return [futures[i].result() for i in range(len(jobs))]
+    if config.cv_jobs <= 1 or len(jobs) <= 1:
+        return [one(job) for job in jobs]
+    # the slowest first (boosting, then the forest; six lifts before three), so that the
+    # threads finish together
+    slow = {"hist_gradient_boosting": 0, "random_forest": 1}
+    order = sorted(
+        range(len(jobs)),
+        key=lambda i: (slow.get(parse_model_name(jobs[i][0])[0], 2), jobs[i][1] != "all6"),
+    )
+    with ThreadPoolExecutor(max_workers=config.cv_jobs) as pool:
+        futures = {i: pool.submit(one, jobs[i]) for i in order}
+        return [futures[i].result() for i in range(len(jobs))]
 
 
 def choose_model(metrics: pd.DataFrame, config: ClassifierConfig) -> str:
@@ -553,15 +568,6 @@ def train_and_evaluate(
     metrics = metrics_frame(metric_rows)
     confusion = confusion_frame(confusion_rows)
     chosen = choose_model(metrics, config)
-    cross_fitted = None
-    if config.cross_fit_labelled:
-        all_labelled = labelled_reps(features, LIFTS)["set_id"].nunique()
-        cached = oof.get((chosen, "all6"))
-        if cached is not None and len(cached) == all_labelled:
-            cross_fitted = cached
-        else:
-            cross_config = replace(config, cv_folds=config.cross_fit_folds)
-            cross_fitted = cross_validate(features, chosen, "all6", cross_config, sample=False)[2]
     labelled = labelled_reps(features, LIFTS)
     classes = sorted(set(labelled["typed_lift"]), key=LIFTS.index)
     if len(classes) < 2:
@@ -570,11 +576,29 @@ def train_and_evaluate(
         )
     train = sample_training_sets(labelled, config.train_max_sets, config.seed)
     columns = config.features_for(chosen)
-    started = time.perf_counter()
     model = make_estimator(chosen, config)
-    with threadpool_limits(limits=config.threads):
-        _fit(model, train[columns], train["typed_lift"].to_numpy())
-    fit_seconds = time.perf_counter() - started
+
+    def fit_final() -> float:
+        started = time.perf_counter()
+        with threadpool_limits(limits=config.threads):  # in the fitting thread (OpenMP)
+            _fit(model, train[columns], train["typed_lift"].to_numpy())
+        return time.perf_counter() - started
+
+    # The final fit and the cross-fit's folds are independent: they share the cv_jobs
+    # threads (the final fit first, as it is the longest).
+    cross_fitted = None
+    with ThreadPoolExecutor(max_workers=config.cv_jobs) as pool:
+        final = pool.submit(fit_final)
+        if config.cross_fit_labelled:
+            cached = oof.get((chosen, "all6"))
+            if cached is not None and len(cached) == labelled["set_id"].nunique():
+                cross_fitted = cached
+            else:
+                cross_config = replace(config, cv_folds=config.cross_fit_folds)
+                cross_fitted = cross_validate(
+                    features, chosen, "all6", cross_config, sample=False, executor=pool
+                )[2]
+        fit_seconds = final.result()
     return TrainingResult(
         model=model,
         model_name=chosen,
