@@ -688,10 +688,8 @@ def label_sets(
     # Only the sets without an out-of-fold prediction go through the final model.
     rest = features[~features["set_id"].isin(cf.index)] if len(cf) else features
     by_final = predict_set_probabilities(model, feature_columns, rest)
-    by_set = pd.concat([frame for frame in (by_final, cf.astype(float)) if len(frame)])
-    if by_set.empty:
-        by_set = by_final
-    by_set = by_set.sort_index()
+    parts = [frame for frame in (by_final, cf.astype(float)) if len(frame)]
+    by_set = (pd.concat(parts) if parts else by_final).sort_index()
     origin = pd.Series("final_model", index=by_set.index, dtype=object)
     origin.loc[cf.index] = "cross_fitted"
     predictions = summarise_set_probabilities(by_set)

@@ -474,3 +474,15 @@ def test_artifact_round_trip_and_stable_version(tmp_path, features):
 def test_default_root_sits_beside_the_warehouse(tmp_path):
     assert default_root(tmp_path / "w.duckdb") == tmp_path / "models" / "exercise_classifier"
     assert str(default_root(None)).endswith("warehouse/models/exercise_classifier")
+
+
+def test_label_sets_without_any_usable_rep(features):
+    cfg = ClassifierConfig(**FAST, model_choice="gaussian_nb_study")
+    result = train_and_evaluate(features, cfg, evaluate=False)
+    sets = features[["set_id", "typed_lift", "typed_lift_status"]].drop_duplicates("set_id")
+    labels = label_sets(sets, features.iloc[0:0], result.model, result.feature_columns, cfg)
+    assert len(labels) == len(sets)
+    assert labels["predicted_lift"].isna().all()
+    matched = labels["typed_lift_status"] == "matched"
+    assert (labels.loc[matched, "lift_source"] == "typed").all()
+    assert (labels.loc[~matched, "lift_source"] == "unresolved").all()
