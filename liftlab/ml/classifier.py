@@ -116,8 +116,8 @@ class ClassifierConfig:
     # Predict labelled sets out of fold (by a model that never saw the lifter), so that a
     # mislabelled set cannot vouch for itself; other sets use the final model.
     cross_fit_labelled: bool = True
-    # Threads for OpenMP / BLAS and the forest. One by default: on a shared 2-core machine
-    # OpenMP's spinning threads made gradient boosting 20x slower than a single thread.
+    # Threads for OpenMP / BLAS (the forest has forest_jobs). One by default: on a shared
+    # 2-core machine OpenMP's spinning threads made gradient boosting 20x slower than one.
     threads: int = 1
     # Models cross-validated at once (threads). Two use both cores of a 2-core machine; the
     # scores do not depend on it, only cv_seconds (each model's wall time) does.

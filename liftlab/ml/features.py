@@ -139,21 +139,20 @@ def trace_features(intervals: Sequence) -> pd.DataFrame:
     """
     arrays = [_as_float_array(v) for v in intervals]
     lengths = np.fromiter((a.size for a in arrays), dtype=np.int64, count=len(arrays))
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
     values = np.concatenate(arrays) if arrays else np.empty(0)
-    return trace_features_csr(values, offsets)
+    return trace_features_csr(values, lengths)
 
 
-def trace_features_csr(values: np.ndarray, offsets: np.ndarray) -> pd.DataFrame:
-    """:func:`trace_features` of reps laid out flat: rep i's intervals are
-    ``values[offsets[i]:offsets[i + 1]]`` (NaN for a missing sample). No Python object per
-    rep, so it streams Arrow list columns straight from DuckDB."""
+def trace_features_csr(values: np.ndarray, lengths: np.ndarray) -> pd.DataFrame:
+    """:func:`trace_features` of reps laid out flat: rep i's ``lengths[i]`` intervals follow
+    rep i - 1's in ``values`` (NaN for a missing sample). No Python object per rep, so it
+    streams Arrow list columns straight from DuckDB."""
     values = np.asarray(values, dtype=float)
-    offsets = np.asarray(offsets, dtype=np.int64)
-    n = offsets.size - 1
+    lengths = np.asarray(lengths, dtype=np.int64)
+    n = lengths.size
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
     out = {name: np.full(n, np.nan) for name in TRACE_FEATURES}
-    lengths = np.diff(offsets)
     out["trace_n_ticks"] = lengths.astype(float)
     for start in range(0, n, _CHUNK):
         stop = min(start + _CHUNK, n)

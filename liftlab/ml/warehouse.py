@@ -150,15 +150,13 @@ def stream_trace_features(relation, batch_reps: int = TRACE_BATCH_REPS) -> pd.Da
     frames = []
     for batch in reader:
         ticks = batch.column(1)
-        lengths = pc.fill_null(pc.list_value_length(ticks), 0).to_numpy().astype(np.int64)
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
+        lengths = pc.fill_null(pc.list_value_length(ticks), 0).to_numpy()
         flat = pc.cast(ticks.flatten(), pa.float64()).to_numpy(zero_copy_only=False)
-        frame = trace_features_csr(flat, offsets)
+        frame = trace_features_csr(flat, lengths)
         frame.insert(0, "rep_id", batch.column(0).to_pandas())
         frames.append(frame)
     if not frames:
-        return trace_features_csr(np.empty(0), np.zeros(1, dtype=np.int64)).assign(rep_id=None)
+        return trace_features_csr(np.empty(0), np.empty(0)).assign(rep_id=None)
     return pd.concat(frames, ignore_index=True)
 
 
