@@ -45,6 +45,9 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return clean.to_dict(orient="records")
 
 
+DIGEST_CHUNK_ROWS = 500_000
+
+
 def training_digest(result: TrainingResult, training: pd.DataFrame) -> str:
     h = hashlib.sha256()
     payload = {
@@ -56,8 +59,12 @@ def training_digest(result: TrainingResult, training: pd.DataFrame) -> str:
     }
     h.update(json.dumps(payload, sort_keys=True).encode())
     cols = ["set_id", "typed_lift", *result.feature_columns]
-    ordered = training[cols].sort_values(["set_id", *result.feature_columns[:1]], kind="stable")
-    h.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+    keys = ["set_id", *result.feature_columns[:1]]
+    # row hashes in sorted order, a chunk of rows at a time (no full copy of the training)
+    order = training[keys].reset_index(drop=True).sort_values(keys, kind="stable").index
+    for start in range(0, len(order), DIGEST_CHUNK_ROWS):
+        chunk = training.iloc[order[start : start + DIGEST_CHUNK_ROWS]][cols]
+        h.update(pd.util.hash_pandas_object(chunk, index=False).to_numpy().tobytes())
     return h.hexdigest()[:12]
 
 

@@ -289,30 +289,62 @@ def isin(values, members) -> np.ndarray:
     return pc.fill_null(pc.is_in(left, value_set=right), False).to_numpy(zero_copy_only=False)
 
 
-def labelled_reps(features: pd.DataFrame, lifts: tuple[str, ...] = LIFTS) -> pd.DataFrame:
-    """Reps of sets whose typed lift matched a canonical lift in ``lifts``."""
+def labelled_reps(
+    features: pd.DataFrame,
+    lifts: tuple[str, ...] = LIFTS,
+    max_sets: int = 0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Reps of sets whose typed lift matched a canonical lift in ``lifts``; with ``max_sets``,
+    only the lifters :func:`_sample_sets` keeps. The rows are chosen before anything is
+    copied, and ``features`` itself comes back when every row is kept (millions of reps)."""
     mask = (features["typed_lift_status"] == LABELLED_STATUS) & features["typed_lift"].isin(lifts)
+    mask = np.array(mask, dtype=bool)
+    if max_sets:
+        keep = _sampled_lifters(features.loc[mask, ["lifter_id", "set_id"]], max_sets, seed)
+        if keep is not None:
+            mask &= isin(features["lifter_id"], keep)
+    if mask.all() and features.index.equals(pd.RangeIndex(len(features))):
+        return features
     return features[mask].reset_index(drop=True)
+
+
+def _sampled_lifters(ids: pd.DataFrame, max_sets: int, seed: int) -> list | None:
+    """Whole lifters (shuffled with the seed) until about ``max_sets`` sets, from the reps'
+    lifter_id and set_id; None when every lifter is kept."""
+    if not max_sets or ids["set_id"].nunique() <= max_sets:
+        return None
+    per_lifter = ids.groupby("lifter_id")["set_id"].nunique().sort_index()
+    order = np.random.default_rng(seed).permutation(per_lifter.index.to_numpy())
+    cum = per_lifter.loc[order].cumsum()
+    return list(cum.index[: max(int((cum < max_sets).sum()) + 1, 2)])
 
 
 def _sample_sets(reps: pd.DataFrame, max_sets: int, seed: int) -> pd.DataFrame:
     """Keep whole lifters (shuffled with the seed) until about ``max_sets`` sets."""
-    if not max_sets or reps["set_id"].nunique() <= max_sets:
+    keep = _sampled_lifters(reps[["lifter_id", "set_id"]], max_sets, seed)
+    if keep is None:
         return reps
-    per_lifter = reps.groupby("lifter_id")["set_id"].nunique().sort_index()
-    order = np.random.default_rng(seed).permutation(per_lifter.index.to_numpy())
-    cum = per_lifter.loc[order].cumsum()
-    keep = set(cum.index[: max(int((cum < max_sets).sum()) + 1, 2)])
-    return reps[reps["lifter_id"].isin(keep)].reset_index(drop=True)
+    return reps[isin(reps["lifter_id"], keep)].reset_index(drop=True)
+
+
+def sampled_positions(set_ids: pd.Series, max_sets: int, seed: int) -> np.ndarray:
+    """Positions of the rows of at most ``max_sets`` whole sets drawn with the seed (all rows
+    when 0 or fewer), in order: the rows :func:`sample_training_sets` keeps."""
+    positions = np.arange(len(set_ids))
+    unique = np.sort(set_ids.unique())
+    if not max_sets or len(unique) <= max_sets:
+        return positions
+    keep = np.random.default_rng(seed).choice(unique, size=max_sets, replace=False)
+    return positions[isin(set_ids, keep)]
 
 
 def sample_training_sets(reps: pd.DataFrame, max_sets: int, seed: int) -> pd.DataFrame:
     """At most ``max_sets`` whole sets of ``reps`` drawn with the seed (all when 0 or fewer)."""
-    set_ids = np.sort(reps["set_id"].unique())
-    if not max_sets or len(set_ids) <= max_sets:
+    positions = sampled_positions(reps["set_id"], max_sets, seed)
+    if len(positions) == len(reps):
         return reps
-    keep = np.random.default_rng(seed).choice(set_ids, size=max_sets, replace=False)
-    return reps[isin(reps["set_id"], keep)]
+    return reps.iloc[positions]
 
 
 def _aligned_proba(model: Pipeline, x: pd.DataFrame, classes: list[str]) -> np.ndarray:
@@ -322,6 +354,21 @@ def _aligned_proba(model: Pipeline, x: pd.DataFrame, classes: list[str]) -> np.n
     for j, c in enumerate(model.classes_):
         out[:, index[c]] = proba[:, j]
     return out
+
+
+PREDICT_CHUNK_ROWS = 200_000
+
+
+def _chunked_proba(
+    model: Pipeline, reps: pd.DataFrame, columns: list[str], rows: np.ndarray, classes: list[str]
+) -> np.ndarray:
+    """:func:`_aligned_proba` of ``reps`` at positions ``rows``, a chunk at a time (rows are
+    predicted independently, so the result is the same; the feature copies stay small)."""
+    parts = [
+        _aligned_proba(model, reps.iloc[rows[start : start + PREDICT_CHUNK_ROWS]][columns], classes)
+        for start in range(0, len(rows), PREDICT_CHUNK_ROWS)
+    ]
+    return np.concatenate(parts) if parts else np.zeros((0, len(classes)))
 
 
 def set_probabilities(set_ids: pd.Series, proba: np.ndarray, classes: list[str]) -> pd.DataFrame:
@@ -384,18 +431,20 @@ def _cross_validate(
     sample: bool,
     executor: ThreadPoolExecutor | None = None,
 ) -> tuple[list[dict], list[dict], pd.DataFrame | None]:
-    reps = labelled_reps(features, SCOPES[scope])
-    if sample:
-        reps = _sample_sets(reps, config.cv_max_sets, config.seed)
+    max_sets = config.cv_max_sets if sample else 0
+    reps = labelled_reps(features, SCOPES[scope], max_sets, config.seed)
     classes = [lift for lift in SCOPES[scope] if lift in set(reps["typed_lift"])]
     n_groups = reps["lifter_id"].nunique()
     if len(classes) < 2 or n_groups < 2:
         return [], [], None
     columns = config.features_for(model_name)
     splitter = GroupKFold(n_splits=min(config.cv_folds, n_groups))
-    x_all = reps[columns]
-    y_all = reps["typed_lift"].to_numpy()
-    groups = reps["lifter_id"].to_numpy()
+    # integer-coded lifters (in sorted order, as GroupKFold orders string groups) and labels
+    # pointing at the class names: no Python string object per rep
+    y_all = np.asarray(classes, dtype=object)[
+        pd.Categorical(reps["typed_lift"], categories=classes).codes
+    ]
+    groups = pd.factorize(reps["lifter_id"], sort=True)[0]
     rep_true, rep_pred, set_true, set_pred, oof = [], [], [], [], []
     fold_scores = {"rep": [], "set": []}
     started = time.perf_counter()
@@ -403,15 +452,18 @@ def _cross_validate(
     def fold_proba(train: np.ndarray, test: np.ndarray) -> np.ndarray:
         # the limit is set in the thread that fits: OpenMP's thread count is per thread
         with threadpool_limits(limits=config.threads):
-            fit_reps = sample_training_sets(reps.iloc[train], config.train_max_sets, config.seed)
+            # the training rows are drawn from the ids before any feature is copied
+            fit_rows = train[
+                sampled_positions(reps["set_id"].iloc[train], config.train_max_sets, config.seed)
+            ]
             model = clone(make_estimator(model_name, config))
-            _fit(model, fit_reps[columns], fit_reps["typed_lift"].to_numpy())
-            return _aligned_proba(model, x_all.iloc[test], classes)
+            _fit(model, reps.iloc[fit_rows][columns], y_all[fit_rows])
+            return _chunked_proba(model, reps, columns, test, classes)
 
     # a fold whose training lifters did one lift only is skipped (tiny warehouses)
     folds = [
         (train, test)
-        for train, test in splitter.split(x_all, y_all, groups)
+        for train, test in splitter.split(y_all, y_all, groups)
         if len(set(y_all[train])) >= 2
     ]
     if executor is None:
@@ -420,7 +472,7 @@ def _cross_validate(
         probas = [f.result() for f in [executor.submit(fold_proba, *fold) for fold in folds]]
     for (_, test), proba in zip(folds, probas, strict=True):
         pred = np.asarray(classes)[proba.argmax(axis=1)]
-        test_reps = reps.iloc[test]
+        test_reps = reps[["set_id", "typed_lift"]].iloc[test]
         by_set = set_probabilities(test_reps["set_id"], proba, classes)
         truth = test_reps.groupby("set_id", sort=True)["typed_lift"].first().loc[by_set.index]
         spred = np.asarray(classes)[by_set.to_numpy().argmax(axis=1)]

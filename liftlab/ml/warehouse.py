@@ -23,6 +23,7 @@ import pandas as pd
 
 from liftlab.ml.artifact import default_root, load_artifact, save_artifact
 from liftlab.ml.classifier import (
+    LABELLED_STATUS,
     LIFTS,
     ClassifierConfig,
     confusion_frame,
@@ -31,7 +32,12 @@ from liftlab.ml.classifier import (
     metrics_frame,
     train_and_evaluate,
 )
-from liftlab.ml.features import build_rep_features, trace_features_csr
+from liftlab.ml.features import (
+    ALL_FEATURES,
+    ID_COLUMNS,
+    build_rep_features,
+    trace_features_csr,
+)
 
 REP_COLUMNS = (
     "rep_id",
@@ -140,6 +146,64 @@ def rep_features(reps, sets) -> pd.DataFrame:
     return build_rep_features(reps_df, _frame(sets, SET_COLUMNS), trace)
 
 
+# Reps per batch of the batched Python models (ml_rep_features, fct_set_exercise_predictions):
+# the work is split into buckets of whole lifters of about this many reps, so memory stays
+# bounded whatever the warehouse's size (dbt var ml_batch_reps).
+BATCH_REPS = 250_000
+
+
+def lifter_bucket(n_buckets: int, bucket: int, column: str = "lifter_id") -> str:
+    """SQL predicate selecting bucket ``bucket`` of ``n_buckets`` (by a hash of the lifter, so
+    that every rep and set of one lifter falls in the same bucket; a null lifter too)."""
+    return f"hash(coalesce({column}, '')) % {int(n_buckets)} = {int(bucket)}"
+
+
+def bucket_count(relation, batch_reps: int | None = None) -> int:
+    """Buckets of about ``batch_reps`` rows that ``relation`` splits into (at least one)."""
+    batch_reps = int(batch_reps or BATCH_REPS)
+    n_rows = relation.aggregate("count(*)").fetchall()[0][0]
+    return max(1, -(-int(n_rows) // max(1, batch_reps)))
+
+
+def rep_features_schema():
+    """Arrow schema of ml_rep_features: the id columns as strings, every feature as double."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [(c, pa.string()) for c in ID_COLUMNS] + [(c, pa.float64()) for c in ALL_FEATURES]
+    )
+
+
+def rep_feature_batches(reps, sets, batch_reps: int | None = None):
+    """ml_rep_features as an Arrow RecordBatchReader, computed bucket by bucket of whole
+    lifters (:func:`lifter_bucket`): every feature of a rep depends only on its set and its
+    lifter, so the rows equal :func:`rep_features`'s, while memory holds one bucket at a time.
+
+    The reader is lazy: dbt-duckdb's materialization pulls it batch by batch into the table.
+    """
+    import pyarrow as pa
+
+    schema = rep_features_schema()
+    n_buckets = bucket_count(reps.filter(KEPT_REPS), batch_reps)
+    scalar_columns = tuple(c for c in REP_COLUMNS if c != "bulk_tick_intervals_us")
+
+    def batches():
+        for bucket in range(n_buckets):
+            in_bucket = lifter_bucket(n_buckets, bucket)
+            kept = f"({KEPT_REPS}) and {in_bucket}"
+            frame = build_rep_features(
+                _frame(reps, scalar_columns, kept),
+                _frame(sets, SET_COLUMNS, in_bucket),
+                stream_trace_features(reps.filter(kept)),
+            )
+            if len(frame):
+                yield pa.RecordBatch.from_pandas(
+                    frame[schema.names], schema=schema, preserve_index=False
+                )
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
 def stream_trace_features(relation, batch_reps: int = TRACE_BATCH_REPS) -> pd.DataFrame:
     """rep_id and the trace features of every row of ``relation`` (a DuckDB relation with
     rep_id and bulk_tick_intervals_us), computed batch by batch from Arrow list arrays."""
@@ -167,7 +231,7 @@ def train(features, config: ClassifierConfig, root: Path) -> pd.DataFrame:
     fewer than two labelled lifts nothing can be trained: the result is empty (with its
     columns) and no artifact is written.
     """
-    features_df = _frame(features, ())
+    features_df = labelled_features(features, config)
     try:
         result = train_and_evaluate(features_df, config)
     except ValueError as exc:
@@ -212,6 +276,31 @@ def metrics_table(metrics: pd.DataFrame, version: str | None, chosen: str | None
     return out
 
 
+def labelled_features(features, config: ClassifierConfig) -> pd.DataFrame:
+    """The reps training reads: labelled sets of the six lifts only (all that
+    train_and_evaluate uses), the id columns and the configured models' features, in the
+    order build_rep_features gives (set, then position in the set) whatever the table's."""
+    if isinstance(features, pd.DataFrame):
+        return features
+    model_columns = {c for name in config.models for c in config.features_for(name)}
+    columns = [
+        "set_id",
+        "lifter_id",
+        "typed_lift",
+        "typed_lift_status",
+        *[c for c in ALL_FEATURES if c in model_columns],
+    ]
+    lifts = ", ".join(f"'{lift}'" for lift in LIFTS)
+    sql = (
+        f"select {', '.join(columns)} from labelled_features_input "
+        f"where typed_lift_status = '{LABELLED_STATUS}' and typed_lift in ({lifts}) "
+        "order by set_id, rep_position"
+    )
+    # through Arrow: DuckDB's own .df() peaked at 1.4x the memory at 2M reps
+    reader = features.query("labelled_features_input", sql).to_arrow_reader(TRACE_BATCH_REPS)
+    return reader.read_all().to_pandas()
+
+
 def trained_version(metrics) -> str | None:
     """The artifact version recorded in ml_classifier_metrics (None when nothing trained)."""
     df = _frame(metrics, ("model_version",))
@@ -251,14 +340,60 @@ def confusion(metrics, root: Path) -> pd.DataFrame:
 
 def predictions(sets, features, metrics, root: Path, config: ClassifierConfig) -> pd.DataFrame:
     """fct_set_exercise_predictions: every kept set with its prediction and resolved lift."""
-    sets_df = _frame(sets, SET_COLUMNS)
     version = trained_version(metrics)
-    if version is None:
+    artifact = None if version is None else load_artifact(root, version)
+    cross_fitted = None if artifact is None else artifact.cross_fitted()
+    return _label_frame(sets, features, artifact, cross_fitted, config)
+
+
+def prediction_batches(
+    sets,
+    features,
+    metrics,
+    root: Path,
+    config: ClassifierConfig,
+    batch_reps: int | None = None,
+):
+    """:func:`predictions` as an Arrow RecordBatchReader, bucket by bucket of whole lifters
+    (:func:`lifter_bucket`): a set's prediction depends on its own reps only, so the rows are
+    the same, while memory holds one bucket of reps at a time."""
+    import pyarrow as pa
+
+    version = trained_version(metrics)
+    artifact = None if version is None else load_artifact(root, version)
+    cross_fitted = None if artifact is None else artifact.cross_fitted()
+    schema = predictions_schema()
+    n_buckets = bucket_count(features, batch_reps)
+
+    def batches():
+        for bucket in range(n_buckets):
+            in_bucket = lifter_bucket(n_buckets, bucket)
+            frame = _label_frame(
+                sets.filter(in_bucket), features.filter(in_bucket), artifact, cross_fitted, config
+            )
+            if len(frame):
+                yield pa.RecordBatch.from_pandas(frame, schema=schema, preserve_index=False)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def predictions_schema():
+    """Arrow schema of fct_set_exercise_predictions."""
+    import pyarrow as pa
+
+    numeric = ("probability", "margin", "typed_lift_probability")
+    return pa.schema(
+        [(c, pa.float64() if c in numeric else pa.string()) for c in PREDICTION_COLUMNS]
+    )
+
+
+def _label_frame(sets, features, artifact, cross_fitted, config: ClassifierConfig):
+    sets_df = _frame(sets, SET_COLUMNS)
+    if artifact is None:
         empty = _frame(features, ("set_id",)).iloc[0:0]
         labels = label_sets(sets_df, empty, _NoModel(), [], config)
-        model_name = None
+        model_name = version = None
     else:
-        artifact = load_artifact(root, version)
         # only the columns the model reads: at millions of reps the rest is gigabytes
         features_df = _frame(features, ("set_id", *artifact.feature_columns))
         labels = label_sets(
@@ -267,9 +402,9 @@ def predictions(sets, features, metrics, root: Path, config: ClassifierConfig) -
             artifact.model,
             artifact.feature_columns,
             config,
-            artifact.cross_fitted(),
+            cross_fitted,
         )
-        model_name = artifact.model_name
+        model_name, version = artifact.model_name, artifact.version
     labels = labels.merge(sets_df[["set_id", "lifter_id"]], on="set_id", how="left")
     labels["model_name"] = model_name
     labels["model_version"] = version

@@ -1,6 +1,12 @@
-"""Every kept set labelled by this build's classifier, with the resolved lift and its source."""
+"""Every kept set labelled by this build's classifier, with the resolved lift and its source;
+computed in buckets of whole lifters of about var ml_batch_reps reps (bounded memory)."""
 
-from liftlab.ml.warehouse import artifact_root, classifier_config, predictions
+from liftlab.ml.warehouse import (
+    artifact_root,
+    classifier_config,
+    parse_setting,
+    prediction_batches,
+)
 
 
 def model(dbt, session):
@@ -9,15 +15,17 @@ def model(dbt, session):
     relabel_max_typed_probability = dbt.config.get("classifier_relabel_max_typed_probability")
     label_min_probability = dbt.config.get("classifier_label_min_probability")
     artifact_dir = dbt.config.get("classifier_artifact_dir")
+    batch_reps = parse_setting(dbt.config.get("ml_batch_reps"))
     config = classifier_config(
         relabel_min_probability=relabel_min_probability,
         relabel_max_typed_probability=relabel_max_typed_probability,
         label_min_probability=label_min_probability,
     )
-    return predictions(
+    return prediction_batches(
         dbt.ref("int_sets_aggregated"),
         dbt.ref("ml_rep_features"),
         dbt.ref("ml_classifier_metrics"),
         artifact_root(session, artifact_dir),
         config,
+        batch_reps,
     )

@@ -1,8 +1,12 @@
-"""One row per kept usable rep: the classifier's features (liftlab.ml.features)."""
+"""One row per kept usable rep: the classifier's features (liftlab.ml.features), computed in
+buckets of whole lifters of about var ml_batch_reps reps (bounded memory at any scale)."""
 
-from liftlab.ml.warehouse import rep_features
+from liftlab.ml.warehouse import parse_setting, rep_feature_batches
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return rep_features(dbt.ref("int_reps_decoded"), dbt.ref("int_sets_aggregated"))
+    batch_reps = parse_setting(dbt.config.get("ml_batch_reps"))
+    return rep_feature_batches(
+        dbt.ref("int_reps_decoded"), dbt.ref("int_sets_aggregated"), batch_reps
+    )

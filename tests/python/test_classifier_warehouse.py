@@ -222,3 +222,50 @@ def test_fct_sets_takes_the_resolved_lift(warehouse):
     assert s.loc[~resolved, ["lift", "lift_source"]].isna().all().all()
     assert "typed_confirmed" in set(s["lift_source"])
     assert "predicted_unlabeled" in set(s["lift_source"])
+
+
+def test_bucketed_features_and_labels_equal_the_whole_warehouse_at_once(warehouse, tmp_path):
+    """ml_rep_features and fct_set_exercise_predictions are computed in buckets of whole
+    lifters (bounded memory); any bucket size gives the rows of one pass over everything."""
+    from liftlab.ml.warehouse import (
+        bucket_count,
+        classifier_config,
+        labelled_features,
+        prediction_batches,
+        predictions,
+        rep_feature_batches,
+    )
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        reps, sets = con.table("int_reps_decoded"), con.table("int_sets_aggregated")
+        whole = rep_features(reps, sets)
+        assert bucket_count(reps, 200) > 5
+        bucketed = rep_feature_batches(reps, sets, batch_reps=200).read_all().to_pandas()
+        assert len(bucketed) == len(whole) > 1000
+        key = ["rep_id"]
+        pd.testing.assert_frame_equal(
+            bucketed.sort_values(key).reset_index(drop=True),
+            whole.sort_values(key).reset_index(drop=True),
+            check_dtype=False,
+            check_exact=False,
+            rtol=1e-12,
+        )
+
+        features = con.table("ml_rep_features")
+        config = classifier_config()
+        read = labelled_features(features, config)
+        assert (read["typed_lift_status"] == "matched").all()
+        assert read["set_id"].is_monotonic_increasing
+        metrics = con.table("ml_classifier_metrics")
+        root = warehouse.parent / "models" / "exercise_classifier"
+        one_pass = predictions(sets, features, metrics, root, config)
+        in_buckets = prediction_batches(sets, features, metrics, root, config, batch_reps=300)
+        in_buckets = in_buckets.read_all().to_pandas()
+        built = con.sql("select * from fct_set_exercise_predictions").df()
+    assert len(one_pass) == len(in_buckets) == len(built)
+    for frame in (in_buckets, built):
+        pd.testing.assert_frame_equal(
+            frame.sort_values("set_id").reset_index(drop=True),
+            one_pass.sort_values("set_id").reset_index(drop=True),
+            check_dtype=False,
+        )
