@@ -12,6 +12,10 @@ from pathlib import Path
 PROJECT_DIR_ENV_VAR = "LIFTLAB_PROJECT_DIR"
 WAREHOUSE_ENV_VAR = "LIFTLAB_WAREHOUSE"
 DEFAULT_WAREHOUSE = "warehouse/liftlab.duckdb"
+# DuckDB's buffer-manager limit for every connection liftlab opens and for dbt's (profiles.yml):
+# a size such as '4GB', or a share of RAM; '80%' is DuckDB's own default.
+MEMORY_LIMIT_ENV_VAR = "LIFTLAB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "80%"
 
 
 class DbtFailed(RuntimeError):
@@ -40,6 +44,18 @@ def warehouse_path(warehouse: str | None = None) -> Path:
     if not path.is_absolute():
         path = (Path.cwd() / path) if warehouse else (project_dir() / path)
     return path.resolve()
+
+
+def memory_limit() -> str:
+    """The DuckDB memory_limit in force: $LIFTLAB_MEMORY_LIMIT, else DuckDB's default."""
+    return os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
+
+
+def connect(path: str | os.PathLike, *, read_only: bool = False):
+    """A DuckDB connection to the warehouse file, under :func:`memory_limit`."""
+    import duckdb
+
+    return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
 
 
 def dbt_environment(warehouse: Path) -> None:

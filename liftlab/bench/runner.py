@@ -26,6 +26,9 @@ FULL_SCALE = 10_000_000
 # address-space cap for the pandas baseline, so that running out of memory ends it with a
 # MemoryError instead of the kernel's OOM killer picking a process
 BASELINE_MEMORY_LIMIT_GB = 18
+# DuckDB's memory_limit (LIFTLAB_MEMORY_LIMIT) for liftlab's stages: with it, a stage's peak
+# is about this plus what its Python holds, at any scale
+BENCH_MEMORY_LIMIT = "3GB"
 
 # dbt node path prefix -> stage name
 DBT_GROUPS = (
@@ -49,6 +52,7 @@ class ScaleResult:
     stages: dict[str, dict] = field(default_factory=dict)
     dbt_groups_s: dict[str, float] = field(default_factory=dict)
     baseline_stages_s: dict[str, float] = field(default_factory=dict)
+    memory_limit: str = ""  # DuckDB memory_limit of liftlab's stages ("" = DuckDB's default)
 
 
 def sizes_for(target_reps: int) -> tuple[int, int]:
@@ -85,10 +89,17 @@ def _node_paths(manifest_path: Path) -> dict[str, str]:
     return {key: node.get("original_file_path", "") for key, node in nodes.items()}
 
 
-def run_scale(target_reps: int, work: Path, *, baseline: bool, seed: int) -> ScaleResult:
+def run_scale(
+    target_reps: int,
+    work: Path,
+    *,
+    baseline: bool,
+    seed: int,
+    memory_limit: str = BENCH_MEMORY_LIMIT,
+) -> ScaleResult:
     """Generate, land, build and (optionally) run the baseline at one scale."""
     sets, lifters = sizes_for(target_reps)
-    result = ScaleResult(target_reps, sets, lifters)
+    result = ScaleResult(target_reps, sets, lifters, memory_limit=memory_limit)
     data = work / f"export_{target_reps}.jsonl.gz"
     warehouse = work / f"warehouse_{target_reps}.duckdb"
     target_path = work / f"dbt_target_{target_reps}"
@@ -97,6 +108,7 @@ def run_scale(target_reps: int, work: Path, *, baseline: bool, seed: int) -> Sca
     env = {
         **os.environ,
         "LIFTLAB_WAREHOUSE": str(warehouse),
+        "LIFTLAB_MEMORY_LIMIT": memory_limit,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     if not data.exists():
@@ -196,6 +208,7 @@ def markdown(results: list[ScaleResult], machine: dict[str, str], commands: list
         "processing (`liftlab/bench/baseline.py`) on the same files in the same run. The",
         "quality checkpoint (Great Expectations, as run by `liftlab build` after dbt) is timed",
         "as its own stage; 'whole process' compares land + dbt build with the baseline.",
+        *_memory_limit_lines(results),
         "",
         "## Machine",
         "",
@@ -347,6 +360,15 @@ def write_outputs(results: list[ScaleResult], out_dir: Path, commands: list[str]
     return path
 
 
+def _memory_limit_lines(results: list[ScaleResult]) -> list[str]:
+    limits = sorted({r.memory_limit or "DuckDB's default (80% of RAM)" for r in results})
+    return [
+        "liftlab's stages ran with DuckDB's memory_limit (LIFTLAB_MEMORY_LIMIT) at "
+        + " / ".join(limits)
+        + "; a stage's peak RSS is that plus what its Python code holds."
+    ]
+
+
 def load_results(out_dir: Path) -> list[ScaleResult]:
     """The results written by an earlier run into ``out_dir`` (none when there are none)."""
     path = out_dir / "docs" / "bench" / "results.json"
@@ -376,6 +398,7 @@ def run_benchmarks(
     seed: int,
     command: str,
     add: bool = False,
+    memory_limit: str = BENCH_MEMORY_LIMIT,
 ) -> list[ScaleResult]:
     """Run every scale; with ``add``, keep the other scales already written in ``out_dir``."""
     work.mkdir(parents=True, exist_ok=True)
@@ -383,7 +406,13 @@ def run_benchmarks(
     results = []
     for target in scales:
         print(f"[bench] {target:,} reps ...", flush=True)
-        result = run_scale(target, work, baseline=target <= baseline_max_reps, seed=seed)
+        result = run_scale(
+            target,
+            work,
+            baseline=target <= baseline_max_reps,
+            seed=seed,
+            memory_limit=memory_limit,
+        )
         results.append(result)
         print(summary_line(result), flush=True)
     commands = [command]

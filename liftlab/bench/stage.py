@@ -14,11 +14,10 @@ def main(argv: list[str] | None = None) -> int:
     if stage != "land":
         print(f"unknown stage {stage!r}", file=sys.stderr)
         return 2
-    import duckdb
-
     from liftlab.landing import land
+    from liftlab.warehouse import connect
 
-    with duckdb.connect(warehouse) as con:
+    with connect(warehouse) as con:
         land(data, con, replace_all=True)
     return 0
 

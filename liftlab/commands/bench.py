@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from liftlab.bench.runner import DEFAULT_SCALES, FULL_SCALE
+from liftlab.bench.runner import BENCH_MEMORY_LIMIT, DEFAULT_SCALES, FULL_SCALE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=Path("."), help="where BENCHMARKS.md and docs/bench go"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--memory-limit",
+        default=BENCH_MEMORY_LIMIT,
+        help=f"DuckDB memory_limit of liftlab's stages (default {BENCH_MEMORY_LIMIT})",
+    )
     parser.add_argument(
         "--add",
         action="store_true",
@@ -50,5 +55,6 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         command=command,
         add=args.add,
+        memory_limit=args.memory_limit,
     )
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from liftlab.warehouse import DbtFailed, run_dbt, warehouse_path
+from liftlab.warehouse import DbtFailed, connect, run_dbt, warehouse_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,12 +58,10 @@ def build(
 ) -> None:
     """Land ``data`` into ``warehouse``, build every model and test, then run the quality
     checkpoint (raises liftlab.quality.QualityFailed, a DbtFailed, when it fails)."""
-    import duckdb
-
     from liftlab.landing import land
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         summary = land(data, con, replace_all=not append)
     print(
         f"landed {summary.documents_landed} documents from {summary.files_landed} file(s)"

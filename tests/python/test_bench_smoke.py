@@ -11,7 +11,10 @@ from liftlab.cli import main
 
 def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
     out = tmp_path / "out"
-    code = main(["bench", "--scales", "1500", "--work", str(tmp_path / "work"), "--out", str(out)])
+    work, limit = str(tmp_path / "work"), "1GB"
+    code = main(
+        ["bench", "--scales", "1500", "--work", work, "--out", str(out), "--memory-limit", limit]
+    )
     assert code == 0
     report = (out / "BENCHMARKS.md").read_text()
     assert "| flatten and clean |" in report
@@ -19,6 +22,8 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
     results = json.loads((out / "docs" / "bench" / "results.json").read_text())
     (result,) = results
     assert result["reps"] > 0
+    assert result["memory_limit"] == "1GB"
+    assert "memory_limit (LIFTLAB_MEMORY_LIMIT) at 1GB;" in report
     assert result["stages"]["quality"]["returncode"] == 0  # the checkpoint passed
     assert "| quality checkpoint |" in report
     for stage in ("land", "dbt_build", "quality", "baseline"):
@@ -88,3 +93,12 @@ def test_add_keeps_other_scales_and_replaces_the_rerun_ones(tmp_path):
     report = (tmp_path / "BENCHMARKS.md").read_text()
     assert "`liftlab bench`, then `liftlab bench --scales 9000 --add`" in report
     assert load_results(tmp_path) == merged
+
+
+def test_warehouse_connections_take_the_configured_memory_limit(tmp_path, monkeypatch):
+    from liftlab.warehouse import connect
+
+    monkeypatch.setenv("LIFTLAB_MEMORY_LIMIT", "700MB")
+    with connect(tmp_path / "w.duckdb") as con:
+        limit = con.sql("select current_setting('memory_limit')").fetchall()[0][0]
+    assert limit.endswith("MiB") and 600 < float(limit.split()[0]) < 700
