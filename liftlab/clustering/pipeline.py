@@ -180,9 +180,16 @@ def cached_fit(sets: pd.DataFrame, config: dict[str, Any]):
     """(features, fits) for a sets frame, memoized on (config, data) within the process."""
     cfg = validate_config(config)
     used = [c for c in source_columns(cfg) if c in sets.columns]
-    key = (config_json(cfg), data_fingerprint(sets[used]))
+    return cached_fit_keyed(data_fingerprint(sets[used]), lambda: sets, cfg)
+
+
+def cached_fit_keyed(fingerprint: str, read_sets, config: dict[str, Any]):
+    """(features, fits) memoized on (config, ``fingerprint`` of the data); ``read_sets()``
+    gives the sets frame, and is only called when the fit is not cached yet."""
+    cfg = validate_config(config)
+    key = (config_json(cfg), fingerprint)
     if key not in _CACHE:
-        feats = build_features(sets, cfg)
+        feats = build_features(read_sets(), cfg)
         _CACHE[key] = (feats, fit_clustering(feats, cfg))
         while len(_CACHE) > 2:
             _CACHE.popitem(last=False)

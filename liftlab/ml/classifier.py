@@ -385,7 +385,11 @@ def _codes(labels, classes: list[str]) -> np.ndarray:
 
 
 def _scores(y_true, y_pred, classes: list[str]) -> dict:
-    yt, yp = _codes(y_true, classes), _codes(y_pred, classes)
+    return _code_scores(_codes(y_true, classes), _codes(y_pred, classes), classes)
+
+
+def _code_scores(yt: np.ndarray, yp: np.ndarray, classes: list[str]) -> dict:
+    """:func:`_scores` of integer codes (index in ``classes``)."""
     codes = list(range(len(classes)))
     precision, recall, f1, _ = precision_recall_fscore_support(
         yt, yp, labels=codes, zero_division=0
@@ -439,12 +443,13 @@ def _cross_validate(
         return [], [], None
     columns = config.features_for(model_name)
     splitter = GroupKFold(n_splits=min(config.cv_folds, n_groups))
-    # integer-coded lifters (in sorted order, as GroupKFold orders string groups) and labels
-    # pointing at the class names: no Python string object per rep
-    y_all = np.asarray(classes, dtype=object)[
-        pd.Categorical(reps["typed_lift"], categories=classes).codes
-    ]
+    # Integer codes throughout: lifters and sets (in sorted order, as GroupKFold and the
+    # set-level groupby order strings) and lifts (index in classes). No Python string per
+    # rep: at millions of labelled reps the string arrays took gigabytes.
+    y_all = pd.Categorical(reps["typed_lift"], categories=classes).codes
     groups = pd.factorize(reps["lifter_id"], sort=True)[0]
+    set_codes, set_names = pd.factorize(reps["set_id"], sort=True)
+    class_names = np.asarray(classes, dtype=object)
     rep_true, rep_pred, set_true, set_pred, oof = [], [], [], [], []
     fold_scores = {"rep": [], "set": []}
     started = time.perf_counter()
@@ -457,32 +462,30 @@ def _cross_validate(
                 sampled_positions(reps["set_id"].iloc[train], config.train_max_sets, config.seed)
             ]
             model = clone(make_estimator(model_name, config))
-            _fit(model, reps.iloc[fit_rows][columns], y_all[fit_rows])
+            _fit(model, reps.iloc[fit_rows][columns], class_names[y_all[fit_rows]])
             return _chunked_proba(model, reps, columns, test, classes)
 
     # a fold whose training lifters did one lift only is skipped (tiny warehouses)
     folds = [
         (train, test)
         for train, test in splitter.split(y_all, y_all, groups)
-        if len(set(y_all[train])) >= 2
+        if np.unique(y_all[train]).size >= 2
     ]
     if executor is None:
         probas = [fold_proba(train, test) for train, test in folds]
     else:
         probas = [f.result() for f in [executor.submit(fold_proba, *fold) for fold in folds]]
     for (_, test), proba in zip(folds, probas, strict=True):
-        pred = np.asarray(classes)[proba.argmax(axis=1)]
-        test_reps = reps[["set_id", "typed_lift"]].iloc[test]
-        by_set = set_probabilities(test_reps["set_id"], proba, classes)
-        truth = test_reps.groupby("set_id", sort=True)["typed_lift"].first().loc[by_set.index]
-        spred = np.asarray(classes)[by_set.to_numpy().argmax(axis=1)]
-        oof.append(by_set)
+        pred = proba.argmax(axis=1).astype(np.int8)
+        sets, set_proba, truth = _set_means(set_codes[test], proba, y_all[test])
+        spred = set_proba.argmax(axis=1).astype(np.int8)
+        oof.append((sets, set_proba))
         rep_true.append(y_all[test])
         rep_pred.append(pred)
-        set_true.append(truth.to_numpy())
+        set_true.append(truth)
         set_pred.append(spred)
-        for level, yt, yp in (("rep", y_all[test], pred), ("set", truth.to_numpy(), spred)):
-            scores = _scores(yt, yp, classes)
+        for level, yt, yp in (("rep", y_all[test], pred), ("set", truth, spred)):
+            scores = _code_scores(yt, yp, classes)
             fold_scores[level].append((scores["accuracy"], scores["macro_f1"]))
     seconds = time.perf_counter() - started
     if not rep_true:
@@ -500,7 +503,7 @@ def _cross_validate(
             "feature_set": feature_set,
             "level": level,
             "lifts": scope,
-            **_scores(yt, yp, classes),
+            **_code_scores(yt, yp, classes),
             "accuracy_fold_std": float(folds[:, 0].std()),
             "macro_f1_fold_std": float(folds[:, 1].std()),
             "n_folds": len(folds),
@@ -509,12 +512,11 @@ def _cross_validate(
             "cv_seconds": round(seconds, 3),
         }
         metrics.append(row)
-        counts = pd.crosstab(pd.Series(yt, name="t"), pd.Series(yp, name="p"))
-        for true_lift in classes:
-            for predicted_lift in classes:
-                n = 0
-                if true_lift in counts.index and predicted_lift in counts.columns:
-                    n = int(counts.loc[true_lift, predicted_lift])
+        k = len(classes)
+        counts = np.bincount(yt.astype(np.int64) * k + yp, minlength=k * k).reshape(k, k)
+        for i, true_lift in enumerate(classes):
+            for j, predicted_lift in enumerate(classes):
+                n = int(counts[i, j])
                 confusion.append(
                     {
                         "model": model_name,
@@ -525,7 +527,31 @@ def _cross_validate(
                         "n": n,
                     }
                 )
-    return metrics, confusion, pd.concat(oof).sort_index()
+    return metrics, confusion, _out_of_fold_frame(oof, set_names, classes)
+
+
+def _set_means(
+    set_codes: np.ndarray, proba: np.ndarray, y_codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per set (ascending set code): the code, the reps' mean class probabilities and the
+    set's lift code. The same groupby mean as :func:`set_probabilities` (so the same numbers,
+    ties included), on integer codes instead of set_id strings."""
+    means = pd.DataFrame(proba).groupby(set_codes, sort=True).mean()
+    sets = means.index.to_numpy()
+    truth = np.empty(sets.size, dtype=y_codes.dtype)
+    truth[np.searchsorted(sets, set_codes)] = y_codes  # every rep of a set has its lift
+    return sets, means.to_numpy(), truth
+
+
+def _out_of_fold_frame(
+    parts: list[tuple[np.ndarray, np.ndarray]], set_names: pd.Index, classes: list[str]
+) -> pd.DataFrame:
+    """The folds' set probabilities as one frame: index set_id (sorted), one column per class."""
+    codes = np.concatenate([sets for sets, _ in parts])
+    values = np.concatenate([means for _, means in parts])
+    order = np.argsort(codes, kind="stable")
+    index = pd.Index(set_names.take(codes[order]), name="set_id")
+    return pd.DataFrame(values[order], index=index, columns=classes)
 
 
 def _evaluate_all(

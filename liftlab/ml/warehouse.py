@@ -27,6 +27,7 @@ from liftlab.ml.classifier import (
     LIFTS,
     ClassifierConfig,
     confusion_frame,
+    isin,
     label_sets,
     labelled_reps,
     metrics_frame,
@@ -296,9 +297,10 @@ def labelled_features(features, config: ClassifierConfig) -> pd.DataFrame:
         f"where typed_lift_status = '{LABELLED_STATUS}' and typed_lift in ({lifts}) "
         "order by set_id, rep_position"
     )
-    # through Arrow: DuckDB's own .df() peaked at 1.4x the memory at 2M reps
+    # through Arrow, each column freed as soon as it is converted (self_destruct, one block
+    # per column): DuckDB's own .df() peaked at 1.4x the memory at 2M reps
     reader = features.query("labelled_features_input", sql).to_arrow_reader(TRACE_BATCH_REPS)
-    return reader.read_all().to_pandas()
+    return reader.read_all().to_pandas(self_destruct=True, split_blocks=True)
 
 
 def trained_version(metrics) -> str | None:
@@ -396,6 +398,9 @@ def _label_frame(sets, features, artifact, cross_fitted, config: ClassifierConfi
     else:
         # only the columns the model reads: at millions of reps the rest is gigabytes
         features_df = _frame(features, ("set_id", *artifact.feature_columns))
+        if cross_fitted is not None and len(cross_fitted):
+            # this bucket's sets only (label_sets would take the same rows from a copy of all)
+            cross_fitted = cross_fitted[isin(cross_fitted.index, sets_df["set_id"])]
         labels = label_sets(
             sets_df,
             features_df,

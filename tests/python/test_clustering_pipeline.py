@@ -250,3 +250,38 @@ def test_dbt_runs_log_study_beside_and_find_truth(data, tmp_path):
     assert runs["run_at"].nunique() == 1
     assert (runs.loc[runs["experiment"] == "blobs", "ari"] >= 0.95).all()
     assert runs["ari_n"].gt(0).all()
+
+
+def test_dbt_fit_reads_fct_sets_once_and_matches_the_frame_fit(data, monkeypatch):
+    """The clustering models of one build share one read of fct_sets: the cache key is a
+    fingerprint computed in DuckDB (row order does not matter), and the fit equals the fit
+    of the same rows as a frame."""
+    from liftlab.clustering import dbt_support
+    from liftlab.clustering.features import source_columns
+
+    sets, _ = data
+    cfg = validate_config(BLOB_CONFIG)
+    con = duckdb.connect()
+    con.register("sets_frame", sets[source_columns(cfg)])
+    con.execute("create table fct_sets as select * from sets_frame")
+    con.execute("create table shuffled as select * from fct_sets order by random()")
+    con.execute("create table changed as select * from fct_sets limit 100")
+    fingerprint = dbt_support.relation_fingerprint
+    cols = source_columns(cfg)
+    assert fingerprint(con.table("fct_sets"), cols) == fingerprint(con.table("shuffled"), cols)
+    assert fingerprint(con.table("fct_sets"), cols) != fingerprint(con.table("changed"), cols)
+
+    reads = []
+    real_read = dbt_support.read_sets
+    monkeypatch.setattr(
+        dbt_support, "read_sets", lambda rel, c: reads.append(1) or real_read(rel, c)
+    )
+    pipeline._CACHE.clear()
+    _, fits = dbt_support.fit(con.table("fct_sets"), cfg)
+    _, fits_again = dbt_support.fit(con.table("shuffled"), cfg)
+    assert len(reads) == 1 and fits_again is fits
+    pipeline._CACHE.clear()
+    _, from_frame = pipeline.cached_fit(sets, cfg)
+    pd.testing.assert_frame_equal(
+        pipeline.clusters_table(fits), pipeline.clusters_table(from_frame)
+    )
