@@ -342,10 +342,18 @@ def confusion(metrics, root: Path) -> pd.DataFrame:
 
 def predictions(sets, features, metrics, root: Path, config: ClassifierConfig) -> pd.DataFrame:
     """fct_set_exercise_predictions: every kept set with its prediction and resolved lift."""
-    version = trained_version(metrics)
-    artifact = None if version is None else load_artifact(root, version)
-    cross_fitted = None if artifact is None else artifact.cross_fitted()
+    artifact, cross_fitted = _trained_artifact(metrics, root)
     return _label_frame(sets, features, artifact, cross_fitted, config)
+
+
+def _trained_artifact(metrics, root: Path):
+    """(artifact, out-of-fold set probabilities) of this build's model; (None, None) when
+    nothing was trained."""
+    version = trained_version(metrics)
+    if version is None:
+        return None, None
+    artifact = load_artifact(root, version)
+    return artifact, artifact.cross_fitted()
 
 
 def prediction_batches(
@@ -361,9 +369,7 @@ def prediction_batches(
     the same, while memory holds one bucket of reps at a time."""
     import pyarrow as pa
 
-    version = trained_version(metrics)
-    artifact = None if version is None else load_artifact(root, version)
-    cross_fitted = None if artifact is None else artifact.cross_fitted()
+    artifact, cross_fitted = _trained_artifact(metrics, root)
     schema = predictions_schema()
     n_buckets = bucket_count(features, batch_reps)
 

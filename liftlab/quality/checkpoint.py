@@ -115,7 +115,6 @@ def _validate_all(context, checks, frames, missing, values) -> list[ExpectationR
             results.extend(_validate(context, index, check, frame, values))
         except Exception as exc:  # a GX error is a failed check, not a crashed build
             results.append(_error_result(check, "validate", f"{type(exc).__name__}: {exc}"))
-        del frame  # before the next suite's frame is read
     return results
 
 
@@ -197,11 +196,11 @@ def run_checkpoint(
 
 
 def _read_tables(warehouse: Path, checks: list[Check]):
-    """The frames of the checks (read lazily, one suite at a time, see :class:`_Frames`),
-    the suites whose table is missing, and the reconciliation values."""
+    """One pandas frame per check (only the columns it needs), the suites whose table is
+    missing, and the reconciliation values, all read in one read-only connection."""
+    frames: dict[str, object] = {}
     missing: set[str] = set()
     values: dict[str, object] = {}
-    present: dict[str, set[str]] = {}
     with connect(warehouse, read_only=True) as con:
         tables = {
             row[0]
@@ -213,7 +212,7 @@ def _read_tables(warehouse: Path, checks: list[Check]):
             if check.table not in tables:
                 missing.add(check.suite)
                 continue
-            present[check.suite] = {
+            present = {
                 row[0]
                 for row in con.execute(
                     "select column_name from information_schema.columns"
@@ -221,36 +220,21 @@ def _read_tables(warehouse: Path, checks: list[Check]):
                     [check.table],
                 ).fetchall()
             }
+            # a missing column is selected as null-free nothing: GX then reports it missing
+            columns = [c for c in check.columns if c in present] or ["1 as _row"]
+            select = ", ".join(f'"{c}"' if not c.startswith("1 as") else c for c in columns)
+            where = f" where {check.where}" if check.where else ""
+            try:
+                frames[check.suite] = con.sql(f'select {select} from "{check.table}"{where}').df()
+            except duckdb.Error as exc:
+                frames[check.suite] = exc
             for spec in check.specs:
                 if spec.reconcile_sql and spec.reconcile_sql not in values:
                     try:
                         values[spec.reconcile_sql] = con.sql(spec.reconcile_sql).fetchall()[0][0]
                     except duckdb.Error as exc:
                         values[spec.reconcile_sql] = exc
-    return _Frames(warehouse, {c.suite: c for c in checks}, present), missing, values
-
-
-class _Frames:
-    """The pandas frame of each check, read when asked for and not kept: at millions of reps
-    holding every suite's frame at once took gigabytes."""
-
-    def __init__(self, warehouse: Path, checks: dict[str, Check], present: dict[str, set[str]]):
-        self.warehouse = warehouse
-        self.checks = checks
-        self.present = present
-
-    def __getitem__(self, suite: str):
-        """The frame of ``suite`` (only the columns it needs), or the duckdb.Error."""
-        check = self.checks[suite]
-        # a missing column is selected as null-free nothing: GX then reports it missing
-        columns = [c for c in check.columns if c in self.present[suite]] or ["1 as _row"]
-        select = ", ".join(f'"{c}"' if not c.startswith("1 as") else c for c in columns)
-        where = f" where {check.where}" if check.where else ""
-        try:
-            with connect(self.warehouse, read_only=True) as con:
-                return con.sql(f'select {select} from "{check.table}"{where}').df()
-        except duckdb.Error as exc:
-            return exc
+    return frames, missing, values
 
 
 # --------------------------------------------------------------------------------------
