@@ -6,12 +6,11 @@ depends only on the seed, the counts and the profile, never on timing or dict or
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from liftlab.generator import encode
+from liftlab.generator import cells, encode
 from liftlab.generator.faults import (
     DRAWN_SET_FAULTS,
     GARBAGE_RPE,
@@ -32,27 +31,34 @@ R = {name: i for i, name in enumerate(REP_FAULTS)}
 
 @dataclass
 class Batch:
-    """Emitted lines (without newline) and one truth row per line."""
+    """The batch's export text (UTF-8, every line ending in a newline) and one truth row
+    per line."""
 
-    lines: list[str]
+    data: bytes
+    n_lines: int
     truth: dict[str, list] = field(default_factory=dict)
     n_reps: int = 0
 
 
+def _bytes_array(texts: list[str]) -> np.ndarray:
+    """An object array of the UTF-8 bytes of ``texts`` (gathered per rep with numpy)."""
+    out = np.empty(len(texts), dtype=object)
+    out[:] = [t.encode("utf-8") for t in texts]
+    return out
+
+
 @dataclass
 class LifterText:
-    """Per-lifter constant text, computed once per run."""
+    """Per-lifter constant text, computed once per run (object arrays, gathered per rep)."""
 
-    rep_prefix: list[str]
-    data_open: list[str]
-    settings: list[str]
+    rep_prefix: np.ndarray
+    settings: np.ndarray
 
     @classmethod
     def of(cls, lifters: Lifters) -> LifterText:
         return cls(
-            encode.rep_prefixes(lifters),
-            encode.data_openings(lifters),
-            encode.settings_blocks(lifters),
+            _bytes_array(encode.rep_prefixes(lifters)),
+            _bytes_array([f"{block}," for block in encode.settings_blocks(lifters)]),
         )
 
 
@@ -143,89 +149,149 @@ def set_fields(
     return SetFields(labels, weight, metric, rpe, deletion, tags, typed_kg, detail)
 
 
-def _version_middles(
-    lifters: Lifters, who: np.ndarray, reps: RepBatch, stamps: list[str]
-) -> list[str]:
-    """Indices 6..9 of each rep's array (V2/V3); empty for V1 (its settings flag is at 6)."""
-    version = lifters.device_version[who]
-    mids = np.full(reps.size, "", dtype=object)
-    dur = reps.duration_us.astype(np.int64)
-    rest = reps.rest_min.astype(np.int64)
-    for v in (2, 3):
-        idx = np.flatnonzero(version == v)
-        first = (
-            [f'"{a:.8g}"' for a in reps.peak_accel[idx].tolist()]
-            if v == 3
-            else ['"-2121.0"'] * idx.size
-        )
-        mids[idx] = [
-            f'{a},"{d}.0","{r}.0",{stamps[i]},'
-            for a, d, r, i in zip(
-                first, dur[idx].tolist(), rest[idx].tolist(), idx.tolist(), strict=True
-            )
-        ]
-    return mids.tolist()
+FLAG_CELLS = cells.text_cells([b"", *(encode.FLAG[v].encode() for v in (1, 2, 3))])
+V2_ACCEL = b"-2121.0"
+REP_SEPARATORS = (b",", b"]}\n")  # between reps of a set; after the last (closes the line)
+REP_TAILS = np.array(
+    [[b',"-6789.0","%d.0"]}%s' % (b, sep) for b in range(101)] for sep in REP_SEPARATORS],
+    dtype=object,
+)
+REP_PIECES = 5  # lifter prefix, head, settings, bulk series, tail with separator
+
+
+def _version_middles(version: np.ndarray, reps: RepBatch) -> np.ndarray:
+    """Cells of indices 6..9 of each rep's array (V2/V3); blank for V1 (its settings flag is
+    at 6): peak acceleration (V3; V2 writes -2121.0), duration, rest, device clock."""
+    accel = encode.significant_cells(reps.peak_accel)
+    v2 = version == 2
+    accel[v2] = 0
+    accel[v2, : len(V2_ACCEL)] = np.frombuffer(V2_ACCEL, dtype=np.uint8)
+    middles = cells.concat_cells(
+        reps.size,
+        [
+            b'"',
+            accel,
+            b'","',
+            cells.int_cells(reps.duration_us.astype(np.int64)),
+            b'.0","',
+            cells.int_cells(reps.rest_min.astype(np.int64)),
+            b'.0","',
+            encode.java_float_cells(reps.device_us),
+            b'",',
+        ],
+    )
+    middles[version == 1] = 0
+    return middles
+
+
+def rep_heads(version: np.ndarray, reps: RepBatch) -> list[bytes]:
+    """Each rep's text from ``time``'s value through index 9 of its data array."""
+    return cells.row_bytes(
+        reps.size,
+        [
+            cells.iso_ms_cells(reps.time_ms),
+            b'","data":["',
+            FLAG_CELLS[version],
+            b'","',
+            cells.int_cells(reps.rep_index + 1),
+            b'.0","',
+            encode.velocity_cells(reps.mean_velocity),
+            b'","',
+            cells.int_cells(reps.rom_mm.astype(np.int64)),
+            b'.0","',
+            encode.velocity_cells(reps.peak_velocity),
+            b'","',
+            cells.int_cells(reps.peak_location.astype(np.int64)),
+            b'.0",',
+            _version_middles(version, reps),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the text pieces of each line sit in the batch's flat list of pieces.
+
+    Line i is its set head followed by ``REP_PIECES`` pieces per rep; the last rep's tail
+    closes the line (``]}`` and the newline). Joining the list once writes the batch.
+    """
+
+    set_at: np.ndarray
+    rep_at: np.ndarray
+    size: int
+
+    @classmethod
+    def of(cls, n_reps: np.ndarray, set_index: np.ndarray) -> Layout:
+        if n_reps.size and n_reps.min() < 1:
+            raise ValueError("every planned set needs at least one rep")
+        firsts = np.cumsum(n_reps) - n_reps
+        set_at = np.arange(n_reps.size) + REP_PIECES * firsts
+        rep_at = set_index + 1 + REP_PIECES * np.arange(set_index.size)
+        return cls(set_at, rep_at, int(n_reps.size + REP_PIECES * set_index.size))
+
+    def line(self, i: int) -> slice:
+        stop = self.set_at[i + 1] if i + 1 < self.set_at.size else self.size
+        return slice(int(self.set_at[i]), int(stop))
 
 
 def _apply_rep_faults(
-    rng: np.random.Generator, out: list[str], rep_fault: np.ndarray, version: np.ndarray
+    rng: np.random.Generator, parts: list[list[bytes]], rep_fault: np.ndarray, version: np.ndarray
 ) -> None:
-    """Rewrite the few faulty reps in place (text level, like a buggy client would)."""
+    """Rewrite the few faulty reps in place (text level, like a buggy client would).
+
+    ``parts`` holds the ``REP_PIECES`` piece lists; a rewritten rep keeps its whole text in
+    the head piece and its separator in the tail piece.
+    """
+    prefix, heads, settings, bulk, tails = parts
     for i in np.flatnonzero(rep_fault >= 0).tolist():
         code = REP_FAULTS[rep_fault[i]]
-        head, data = out[i].split(',"data":[', 1)
-        items = data[:-2].split(",")
+        sep = next(s for s in REP_SEPARATORS if tails[i].endswith(s))
+        text = b"".join([prefix[i], heads[i], settings[i], bulk[i], tails[i][: -len(sep)]])
+        head, data = text.split(b',"data":[', 1)
+        items = data[:-2].split(b",")
         if code == "infinite_velocity":
-            items[2] = '"Infinity"'
+            items[2] = b'"Infinity"'
         elif code == "absurd_velocity":
-            items[2] = f'"{encode.ABSURD_VELOCITY}"'
+            items[2] = b'"%s"' % encode.ABSURD_VELOCITY.encode()
         elif code == "truncated_array":
             flag = encode.SETTINGS_FLAG_INDEX[int(version[i])]
             items = items[: 3 + int(rng.integers(0, flag - 3))]
         elif code == "invalid_rep":
-            head = head.replace('"isValid":true', '"isValid":false', 1)
+            head = head.replace(b'"isValid":true', b'"isValid":false', 1)
         else:
-            head = head.replace('"removed":false', '"removed":true', 1)
-        out[i] = f'{head},"data":[{",".join(items)}]}}'
+            head = head.replace(b'"removed":false', b'"removed":true', 1)
+        heads[i] = b'%s,"data":[%s]}' % (head, b",".join(items))
+        prefix[i] = settings[i] = bulk[i] = b""
+        tails[i] = sep
 
 
-def rep_texts(
+def fill_rep_pieces(
     rng: np.random.Generator,
     lifters: Lifters,
     text: LifterText,
     plan: SetPlan,
     reps: RepBatch,
     rep_fault: np.ndarray,
-) -> list[str]:
-    """The JSON text of every rep object."""
-    bulk, chars = encode.bulk_text(rng, reps.traces.values)
-    char_at = chars[reps.traces.offsets]
-    offs = char_at.tolist()
+    pieces: np.ndarray,
+    layout: Layout,
+) -> None:
+    """The JSON text of every rep object, as pieces: lifter prefix, head, settings, bulk
+    series, tail (with the separator after it)."""
+    bulk = encode.bulk_texts(rng, reps.traces.values, reps.traces.offsets)
     who = plan.lifter[reps.set_index]
-    mids = _version_middles(lifters, who, reps, encode.java_float_strings(reps.device_us))
+    version = lifters.device_version[who]
     battery = np.clip(rng.integers(15, 100, plan.size)[reps.set_index] - reps.rep_index, 5, 100)
-    cols = zip(
-        who.tolist(),
-        encode.iso_ms(reps.time_ms),
-        (reps.rep_index + 1).tolist(),
-        map(repr, reps.mean_velocity.tolist()),
-        reps.rom_mm.astype(np.int64).tolist(),
-        map(repr, reps.peak_velocity.tolist()),
-        reps.peak_location.astype(np.int64).tolist(),
-        mids,
-        offs[:-1],
-        offs[1:],
-        battery.tolist(),
-        strict=True,
-    )
-    pre, data_open, settings = text.rep_prefix, text.data_open, text.settings
-    out = [
-        f'{pre[w]}{t}{data_open[w]}{num}.0","{mv}","{rom}.0","{pv}","{loc}.0",{mid}'
-        f'{settings[w]},{bulk[a : b - 1]},"-6789.0","{bat}.0"]}}'
-        for w, t, num, mv, rom, pv, loc, mid, a, b, bat in cols
+    last = reps.rep_index == plan.n_reps[reps.set_index] - 1
+    parts = [
+        text.rep_prefix[who].tolist(),
+        rep_heads(version, reps),
+        text.settings[who].tolist(),
+        bulk,
+        REP_TAILS[last.astype(np.int64), battery].tolist(),
     ]
-    _apply_rep_faults(rng, out, rep_fault, lifters.device_version[who])
-    return out
+    _apply_rep_faults(rng, parts, rep_fault, version)
+    for k, part in enumerate(parts):
+        pieces[layout.rep_at + k] = part
 
 
 def _choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
@@ -297,25 +363,31 @@ class Ids:
 
 
 class LineWriter:
-    """Set document text from the batch's fields, ids and rep texts."""
+    """Set document text up to its reps (``"reps":[``), from the batch's fields and ids."""
 
-    def __init__(self, plan: SetPlan, fields: SetFields, ids: Ids, reps_text: list[str]):
-        self.fields, self.ids, self.reps_text = fields, ids, reps_text
+    def __init__(self, plan: SetPlan, fields: SetFields, ids: Ids):
+        self.fields, self.ids = fields, ids
         self.set_number = plan.set_number.tolist()
 
-    def line(self, doc: int, i: int, weight: str, rpe: str, exercise: str | None) -> str:
+    def head(self, doc: int, i: int, weight: str, rpe: str, exercise: str | None) -> bytes:
         ids, f = self.ids, self.fields
         return (
             f'{{"_id":"{ids.doc[doc]}","userID":"{ids.user[i]}","setID":"{ids.set[i]}",'
             f'"workoutID":"{ids.workout[i]}","exercise":{encode.json_text(exercise)},'
             f'"setNumber":{self.set_number[i]}.0,"weight":{weight},"metric":"{f.metric[i]}",'
             f'"rpe":{rpe},{f.tags[i]}"initialStartTime":"{ids.start[i]}",'
-            f'{f.deletion[i]}"reps":[{self.reps_text[i]}]}}'
-        )
+            f'{f.deletion[i]}"reps":['
+        ).encode()
 
-    def as_typed(self, doc: int, i: int) -> str:
+    def typed_head(self, doc: int, i: int) -> bytes:
         f = self.fields
-        return self.line(doc, i, f.weight[i], f.rpe[i], f.exercise[i])
+        return self.head(doc, i, f.weight[i], f.rpe[i], f.exercise[i])
+
+
+def _cut_line(line: bytes, cut: float) -> bytes:
+    """A line cut mid-way (at a character, so the file stays valid UTF-8), newline kept."""
+    text = line[:-1].decode("utf-8")
+    return text[: 10 + int(cut * (len(text) - 12))].encode("utf-8") + b"\n"
 
 
 def build_batch(
@@ -342,29 +414,35 @@ def build_batch(
     names = [DRAWN_SET_FAULTS[c] if c >= 0 else None for c in fault.tolist()]
     rep_fault = draw_rep_faults(rng, rates, reps.size)
     fields = set_fields(rng, lifters, plan, fault)
-    rep_text = rep_texts(rng, lifters, text, plan, reps, rep_fault)
+    layout = Layout.of(plan.n_reps, reps.set_index)
+    pieces = np.empty(layout.size, dtype=object)
+    fill_rep_pieces(rng, lifters, text, plan, reps, rep_fault, pieces, layout)
     rep_start = np.concatenate([[0], np.cumsum(plan.n_reps)]).tolist()
     src = np.concatenate([np.arange(n_base), special.superseded])
     ids = Ids.draw(rng, lifters, plan, src)
-    writer = LineWriter(
-        plan, fields, ids, [",".join(rep_text[a:b]) for a, b in itertools.pairwise(rep_start)]
-    )
-    lines = [writer.as_typed(i, i) for i in range(n_base)]
+    writer = LineWriter(plan, fields, ids)
+    pieces[layout.set_at] = [writer.typed_head(i, i) for i in range(n_base)]
+    revisions: list[bytes] = []
     typed_exercise = list(fields.exercise)
     detail = list(fields.detail)
     for j, i in enumerate(special.superseded.tolist()):
         weight, rpe, exercise, det = _superseded_edit(fields, i, special.edit_kind[j])
-        lines[i] = writer.line(i, i, weight, rpe, exercise)
-        lines.append(writer.as_typed(n_base + j, i))
+        line = layout.line(i)
+        pieces[line.start] = writer.head(i, i, weight, rpe, exercise)
+        revisions.append(writer.typed_head(n_base + j, i))
+        revisions.extend(pieces[line.start + 1 : line.stop].tolist())
         typed_exercise[i] = exercise
         names[i], detail[i] = "superseded", det
     for i in special.malformed.tolist():
-        lines[i] = lines[i][: 10 + int(special.cut[i] * (len(lines[i]) - 12))]
+        line = layout.line(i)
+        cut = _cut_line(b"".join(pieces[line].tolist()), special.cut[i])
+        pieces[line] = [cut, *[b""] * (line.stop - line.start - 1)]
         names[i], detail[i] = "malformed_json", "line cut mid-way"
+    n_lines = n_base + len(special.superseded)
     line_src = src.tolist()
     rep_fault_lists = _rep_fault_lists(rep_fault, rep_start, n_base)
     truth = {
-        "line_number": list(range(first_line, first_line + len(lines))),
+        "line_number": list(range(first_line, first_line + n_lines)),
         "doc_id": ids.doc,
         "set_id": [ids.set[i] for i in line_src],
         "user_id": [ids.user[i] for i in line_src],
@@ -380,7 +458,8 @@ def build_batch(
         "true_weight_kg": np.round(fields.typed_kg[src], 3).tolist(),
         "device_version": lifters.device_version[plan.lifter[src]].tolist(),
     }
-    return Batch(lines=lines, truth=truth, n_reps=int(plan.n_reps[src].sum()))
+    data = b"".join(pieces.tolist() + revisions)
+    return Batch(data=data, n_lines=n_lines, truth=truth, n_reps=int(plan.n_reps[src].sum()))
 
 
 def _rep_fault_lists(rep_fault: np.ndarray, rep_start: list[int], n_sets: int) -> list[list]:

@@ -1,7 +1,8 @@
 """Encoding to the export's text: rep data arrays as strings, ids, timestamps, JSON lines.
 
-Everything here is string assembly over numpy arrays prepared upstream; lookup tables keep
-the per-value work to one concatenation, which is what makes 100k+ reps/s possible.
+Numbers are written by numpy into byte cells (:mod:`liftlab.generator.cells`) from lookup
+tables, so a value costs a few array operations rather than a Python ``str``; Python only
+handles one object per rep field group and per set.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from functools import cache
 
 import numpy as np
 
+from liftlab.generator import cells
 from liftlab.generator.lifters import Lifters
 
 FLAG = {3: "-3456.0", 2: "-2345.0", 1: "-1234.0"}
@@ -21,56 +23,117 @@ ABSURD_VELOCITY = "299792458.0"
 
 
 @cache
-def _digit_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """ASCII digits of 0..99999 (leading zeros as NUL) and of 4-digit fractions (trailing
-    zeros as NUL, "0" kept for zero), with their printed lengths."""
-    ints = np.array([f"{i:>5}".replace(" ", "\0") for i in range(MAX_BULK_INT + 1)])
-    fracs = np.array([f"{i:04d}".rstrip("0").ljust(4, "\0") or "0\0\0\0" for i in range(10_000)])
-    int_cells = ints.astype("S5").view(np.uint8).reshape(-1, 5)
-    frac_cells = fracs.astype("S4").view(np.uint8).reshape(-1, 4)
-    return int_cells, (int_cells != 0).sum(1), frac_cells, (frac_cells != 0).sum(1)
+def _tick_words() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A bulk item as two uint64 words (16 bytes, memory order = text order), by table:
+
+    word 0 = ``"`` + integer part (0..99999, leading zeros as NUL) + ``.`` + first fraction
+    digit; word 1 = three more fraction digits + ``",`` + three NULs. Fractions 0..9999 are
+    four digits with trailing zeros as NUL ("0" kept for zero). Returns the integer table
+    (word 0 without its last byte) and the fraction's share of word 0 and of word 1.
+    """
+    ints = "".join(f'"{i:>5}.\0' for i in range(MAX_BULK_INT + 1)).replace(" ", "\0")
+    fracs = [f"{i:04d}".rstrip("0").ljust(4, "\0") or "0\0\0\0" for i in range(10_000)]
+    frac_words = "".join(f'\0\0\0\0\0\0\0{f[0]}{f[1:]}",\0\0\0' for f in fracs)
+    int_words = np.frombuffer(ints.encode("ascii"), np.uint64)
+    frac_pairs = np.frombuffer(frac_words.encode("ascii"), np.uint64).reshape(-1, 2)
+    return int_words, frac_pairs[:, 0].copy(), frac_pairs[:, 1].copy()
 
 
-def bulk_text(rng: np.random.Generator, values: np.ndarray) -> tuple[str, np.ndarray]:
-    """All bulk values of a batch as one text of quoted items followed by commas.
+# XOR mask turning the comma (byte 4 of word 1) into a newline, in memory order
+COMMA_TO_NEWLINE = np.frombuffer(bytes([0, 0, 0, 0, ord(",") ^ ord("\n"), 0, 0, 0]), np.uint64)[0]
+
+
+def bulk_texts(rng: np.random.Generator, values: np.ndarray, offsets: np.ndarray) -> list[bytes]:
+    """Each rep's bulk items as quoted strings joined by commas (``offsets``: CSR, every rep
+    with at least one value).
 
     Integer part = µs per tick; the fraction (trailing zeros stripped) is a second, smoothed
-    reading, as in the sample ("1094.103"). Returns the text and the char offset of every
-    item (len = values + 1), so a rep's items are ``text[c[a] : c[b] - 1]``. Built as a
-    byte matrix with NUL padding dropped at the end, rather than one Python string per
-    value: that is most of the throughput.
+    reading, as in the sample ("1094.103"). Built as one 16-byte row per value from lookup
+    tables, NUL padding dropped at the end and a newline after each rep's last value to
+    split on: one ``bytes`` per rep, none per value.
     """
     n = values.size
     ints = np.clip(np.rint(values), 1, MAX_BULK_INT).astype(np.int64)
     ratio = 0.88 + 0.44 * rng.random(n, dtype=np.float32)
     frac = np.clip(np.rint(ints * ratio), 0, 9999).astype(np.int64)
-    int_cells, int_len, frac_cells, frac_len = _digit_tables()
-    cells = np.empty((n, 13), dtype=np.uint8)
-    cells[:, 0] = ord('"')
-    cells[:, 1:6] = int_cells[ints]
-    cells[:, 6] = ord(".")
-    cells[:, 7:11] = frac_cells[frac]
-    cells[:, 11] = ord('"')
-    cells[:, 12] = ord(",")
-    flat = cells.ravel()
-    text = flat[flat != 0].tobytes().decode("ascii")
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(4 + int_len[ints] + frac_len[frac], out=offsets[1:])
-    return text, offsets
+    int_words, frac_word0, frac_word1 = _tick_words()
+    words = np.empty((n, 2), dtype=np.uint64)
+    words[:, 0] = int_words[ints] | frac_word0[frac]
+    words[:, 1] = frac_word1[frac]
+    words[offsets[1:] - 1, 1] ^= COMMA_TO_NEWLINE
+    reps = words.tobytes().translate(None, b"\0").split(b"\n")
+    reps.pop()
+    return reps
 
 
-def java_float_strings(values: np.ndarray) -> list[str]:
-    """Large counters as the app's Java float text, e.g. 4.85699872E8 (8 significant digits)."""
+def velocity_cells(values: np.ndarray) -> np.ndarray:
+    """Velocities (0 <= v < 100 m/s) as the app's double text: 16 decimals, the last one
+    non-zero (``0.6630936882177512``), the way the sample prints them."""
+    whole = np.floor(values)
+    scaled = (values - whole) * 1e8
+    high = np.floor(scaled)
+    low = np.minimum(np.rint((scaled - high) * 1e8), 99_999_999).astype(np.int64)
+    low += low % 10 == 0
+    return cells.concat_cells(
+        values.size,
+        [
+            cells.int_cells(whole.astype(np.int64)),
+            b".",
+            cells.padded_cells(high.astype(np.int64), 8),
+            cells.padded_cells(low, 8),
+        ],
+    )
+
+
+def _strip_trailing_zeros(digits: np.ndarray, keep_first: bool) -> np.ndarray:
+    """NUL out the trailing "0"s of each row of digit cells (in place)."""
+    zero = digits == ord("0")
+    trailing = np.flip(np.logical_and.accumulate(np.flip(zero, axis=1), axis=1), axis=1)
+    if keep_first:
+        trailing[:, 0] = False
+    digits[trailing] = 0
+    return digits
+
+
+def java_float_cells(values: np.ndarray) -> np.ndarray:
+    """Large counters as the app's Java float text, e.g. 4.85699872E8 (8 significant digits,
+    trailing zeros dropped, at least one decimal)."""
     v = np.maximum(values.astype(float), 1.0)
     exp = np.floor(np.log10(v)).astype(np.int64)
     mant = np.rint(v / 10.0 ** (exp - 7)).astype(np.int64)
     carry = mant >= 100_000_000
     mant = np.where(carry, mant // 10, mant)
     exp = exp + carry
-    return [
-        f'"{m[0]}.{m[1:].rstrip("0") or "0"}E{e}"'
-        for m, e in zip(map(str, mant.tolist()), exp.tolist(), strict=True)
-    ]
+    lead, decimals = np.divmod(mant, 10_000_000)
+    return cells.concat_cells(
+        values.size,
+        [
+            cells.int_cells(lead),
+            b".",
+            _strip_trailing_zeros(np.array(cells.padded_cells(decimals, 7)), keep_first=True),
+            b"E",
+            cells.int_cells(exp),
+        ],
+    )
+
+
+def java_float_strings(values: np.ndarray) -> list[str]:
+    """:func:`java_float_cells` as one quoted string per value."""
+    return cells.row_strings(values.size, [b'"', java_float_cells(values), b'"'])
+
+
+def significant_cells(values: np.ndarray, digits: int = 8) -> np.ndarray:
+    """Positive numbers below ``10 ** digits`` as C's ``%.{digits}g`` prints them in fixed
+    notation: ``digits`` significant digits, trailing zeros and a bare point dropped."""
+    v = np.maximum(values.astype(float), 10.0 ** -(digits - 1))
+    exp = np.floor(np.log10(v)).astype(np.int64)
+    decimals = np.clip(digits - 1 - exp, 0, 2 * digits - 2)
+    whole, fraction = np.divmod(np.rint(v * 10.0**decimals).astype(np.int64), 10**decimals)
+    width = max(int(decimals.max(initial=0)), 1)
+    frac = np.array(cells.padded_cells(fraction * 10 ** (width - decimals), width))
+    _strip_trailing_zeros(frac, keep_first=False)
+    point = np.where(frac[:, 0] != 0, ord("."), 0).astype(np.uint8)[:, None]
+    return cells.concat_cells(v.size, [cells.int_cells(whole), point, frac])
 
 
 def device_settings(version: int, unit: int, firmware_v3: str = "3.01") -> str:
@@ -99,11 +162,6 @@ def rep_prefixes(lifters: Lifters) -> list[str]:
     return out
 
 
-def data_openings(lifters: Lifters) -> list[str]:
-    """Per lifter: the text from the end of ``time``'s value to the rep number."""
-    return [f'","data":["{FLAG[v]}","' for v in lifters.device_version.tolist()]
-
-
 def settings_blocks(lifters: Lifters) -> list[str]:
     """Per lifter: the device's settings block (depends on version and unit number)."""
     return [
@@ -114,28 +172,30 @@ def settings_blocks(lifters: Lifters) -> list[str]:
 
 def iso_ms(ms: np.ndarray) -> list[str]:
     """ISO-8601 UTC timestamps with milliseconds and a Z."""
-    text = np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms")
-    return [t + "Z" for t in text.tolist()]
+    return cells.row_strings(ms.size, [cells.iso_ms_cells(ms)])
+
+
+def uuid_cells(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Random (version 4) uuids drawn from ``rng``: (n, 36) cells."""
+    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    h = cells.hex_cells(raw)
+    return cells.concat_cells(
+        n, [h[:, :8], b"-", h[:, 8:12], b"-", h[:, 12:16], b"-", h[:, 16:20], b"-", h[:, 20:]]
+    )
 
 
 def uuid4s(rng: np.random.Generator, n: int) -> list[str]:
     """Random (version 4) uuids drawn from ``rng``."""
-    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    hexes = raw.tobytes().hex()
-    out = []
-    for i in range(n):
-        h = hexes[32 * i : 32 * i + 32]
-        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return out
+    return cells.row_strings(n, [uuid_cells(rng, n)])
 
 
 def object_ids(rng: np.random.Generator, seconds: np.ndarray) -> list[str]:
     """MongoDB-like ObjectIds: 4-byte upload time then 8 random bytes, 24 hex chars."""
-    rand = rng.integers(0, 256, size=(seconds.size, 8), dtype=np.uint8).tobytes().hex()
-    secs = seconds.astype(np.int64).tolist()
-    return [f"{s:08x}{rand[16 * i : 16 * i + 16]}" for i, s in enumerate(secs)]
+    rand = rng.integers(0, 256, size=(seconds.size, 8), dtype=np.uint8)
+    stamp = seconds.astype(">u4").view(np.uint8).reshape(-1, 4)
+    return cells.row_strings(seconds.size, [cells.hex_cells(stamp), cells.hex_cells(rand)])
 
 
 @cache

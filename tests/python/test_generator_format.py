@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import itertools
 import json
 import math
 import re
@@ -15,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from liftlab.cli import main as cli_main
-from liftlab.generator.encode import BULK_START_INDEX, SETTINGS_FLAG_INDEX, bulk_text
+from liftlab.generator.encode import BULK_START_INDEX, SETTINGS_FLAG_INDEX, bulk_texts
 from liftlab.generator.faults import (
     ALIASES,
     CLEAN_LABEL,
@@ -194,12 +193,16 @@ def test_bulk_series_matches_rom_mean_and_peak(heavy_lines) -> None:
 def test_bulk_text_format() -> None:
     import numpy as np
 
-    text, offsets = bulk_text(np.random.default_rng(0), np.array([1094.2, 5.0, 99999.0]))
-    items = [text[a : b - 1] for a, b in itertools.pairwise(offsets.tolist())]
-    assert [i.split(".")[0] for i in items] == ['"1094', '"5', '"99999']
+    values = np.array([1094.2, 5.0, 99999.0, 0.2, 250_000.0, 7.0])
+    reps = bulk_texts(np.random.default_rng(0), values, np.array([0, 3, 4, 6]))
+    assert len(reps) == 3
+    items = [item for rep in reps for item in rep.decode("ascii").split(",")]
+    assert [i.split(".")[0] for i in items] == ['"1094', '"5', '"99999', '"1', '"99999', '"7']
     for item in items:
+        assert item.startswith('"') and item.endswith('"')
         frac = item.strip('"').split(".")[1]
-        assert frac == "0" or not frac.endswith("0")
+        assert frac and (frac == "0" or not frac.endswith("0"))
+        assert len(frac) <= 4 and "\0" not in item
         float(item.strip('"'))
 
 
