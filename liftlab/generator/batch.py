@@ -6,38 +6,52 @@ depends only on the seed, the counts and the profile, never on timing or dict or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from liftlab.generator import cells, encode
-from liftlab.generator.faults import (
-    DRAWN_SET_FAULTS,
-    GARBAGE_RPE,
-    REP_FAULTS,
-    draw_rep_faults,
-    draw_set_faults,
-    exercise_labels,
-    pick,
-)
+from liftlab.generator.faults import REP_FAULTS, draw_rep_faults, draw_set_faults
 from liftlab.generator.lifters import Lifters
-from liftlab.generator.physics import LB_KG, LIFTS
 from liftlab.generator.reps import RepBatch, simulate_reps
+from liftlab.generator.set_text import (
+    Ids,
+    SetFields,
+    edit_cells,
+    set_fields,
+    set_heads,
+    superseded_edits,
+)
+from liftlab.generator.truth import FAULT_CODE, BatchCounts, LineFacts, batch_counts, truth_columns
 from liftlab.generator.workouts import SetPlan, plan_sets
-
-F = {name: i for i, name in enumerate(DRAWN_SET_FAULTS)}
-R = {name: i for i, name in enumerate(REP_FAULTS)}
 
 
 @dataclass
 class Batch:
-    """The batch's export text (UTF-8, every line ending in a newline) and one truth row
-    per line."""
+    """The batch's export text (UTF-8, every line ending in a newline), its truth columns
+    (a row per line) and its counts for the manifest."""
 
     data: bytes
-    n_lines: int
-    truth: dict[str, list] = field(default_factory=dict)
-    n_reps: int = 0
+    truth: dict[str, pa.Array]
+    counts: BatchCounts
+
+    @property
+    def n_lines(self) -> int:
+        return self.counts.lines
+
+    @property
+    def n_reps(self) -> int:
+        return self.counts.reps
+
+
+# a rep's flags as the prefix text says them: valid and kept, invalid, removed
+REP_FLAGS = (
+    ("", ""),
+    ('"isValid":true', '"isValid":false'),
+    ('"removed":false', '"removed":true'),
+)
+R = {name: i for i, name in enumerate(REP_FAULTS)}
 
 
 def _bytes_array(texts: list[str]) -> np.ndarray:
@@ -51,102 +65,18 @@ def _bytes_array(texts: list[str]) -> np.ndarray:
 class LifterText:
     """Per-lifter constant text, computed once per run (object arrays, gathered per rep)."""
 
-    rep_prefix: np.ndarray
+    rep_prefix: np.ndarray  # (REP_FLAGS, lifters): as is, invalid, removed
     settings: np.ndarray
+    user: np.ndarray  # cells of the user ids
 
     @classmethod
     def of(cls, lifters: Lifters) -> LifterText:
+        prefixes = encode.rep_prefixes(lifters)
         return cls(
-            _bytes_array(encode.rep_prefixes(lifters)),
+            np.stack([_bytes_array([p.replace(*edit, 1) for p in prefixes]) for edit in REP_FLAGS]),
             _bytes_array([f"{block}," for block in encode.settings_blocks(lifters)]),
+            cells.text_cells([u.encode("ascii") for u in lifters.user_id]),
         )
-
-
-@dataclass
-class SetFields:
-    """Typed (as-emitted) set fields, one entry per base set."""
-
-    exercise: list[str | None]
-    weight: list[str]
-    metric: list[str]
-    rpe: list[str]
-    deletion: list[str]
-    tags: list[str]
-    typed_kg: np.ndarray
-    detail: list[str | None]
-
-
-def typed_weights(lifters: Lifters, plan: SetPlan) -> np.ndarray:
-    """The number the lifter typed, in their unit (plates: 5 lb or 2.5 kg)."""
-    kg = plan.pct * lifters.one_rm_kg[plan.lifter, plan.lift]
-    lbs = lifters.uses_lbs[plan.lifter]
-    step = np.where(lbs, 5.0, 2.5)
-    value = np.where(lbs, kg / LB_KG, kg)
-    return np.maximum(np.rint(value / step) * step, np.where(lbs, 45.0, 20.0))
-
-
-TAG_TEXT = [
-    '"tags":['
-    + ",".join(t for t, on in zip(('"warmup"', '"belt"', '"band"'), bits, strict=True) if on)
-    + "],"
-    for bits in ((c & 1, c & 2, c & 4) for c in range(8))
-]
-
-
-def _weight_texts(rng: np.random.Generator, typed: np.ndarray, new: np.ndarray) -> list[str]:
-    """Weight as the app version stores it: number (old), string, or many-decimal string."""
-    decimals = (rng.random(typed.size) < 0.08) & new
-    jitter = rng.uniform(-0.5, 0.5, typed.size)
-    plain = list(map(repr, typed.tolist()))
-    out = [f'"{p}"' if nw else p for p, nw in zip(plain, new.tolist(), strict=True)]
-    for i in np.flatnonzero(decimals).tolist():
-        out[i] = f'"{typed[i] + jitter[i]:.9f}"'
-    return out
-
-
-def set_fields(
-    rng: np.random.Generator,
-    lifters: Lifters,
-    plan: SetPlan,
-    fault: np.ndarray,
-) -> SetFields:
-    """Exercise, weight, metric, rpe, deletion and tags text of each set, faults applied."""
-    n = plan.size
-    labels, detail = exercise_labels(rng, plan.lift, fault)
-    typed = typed_weights(lifters, plan)
-    lbs = lifters.uses_lbs[plan.lifter]
-    new = lifters.new_app[plan.lifter]
-    typed_kg = np.where(lbs, typed * LB_KG, typed)
-    weight = _weight_texts(rng, typed, new)
-    wrong = fault == F["wrong_unit_label"]
-    metric = np.where(lbs != wrong, "lbs", "kgs").tolist()
-    rpe = [
-        f'"{r}"' if nw else r
-        for r, nw in zip(map(repr, plan.rpe.tolist()), new.tolist(), strict=True)
-    ]
-    garbage = pick(rng, GARBAGE_RPE, n)
-    for i in np.flatnonzero(fault >= 0).tolist():
-        code = int(fault[i])
-        if code == F["weight_empty"]:
-            weight[i] = '""'
-        elif code == F["weight_null"]:
-            weight[i] = "null"
-        elif code == F["garbage_rpe"]:
-            detail[i] = f"rpe {garbage[i]}"
-            rpe[i] = garbage[i]
-        elif code == F["wrong_unit_label"]:
-            detail[i] = f"value in {'lbs' if lbs[i] else 'kgs'}, labelled {metric[i]}"
-    deleted = (fault == F["deleted_set"]).tolist()
-    tag_code = (plan.is_warmup * 1 + plan.belt * 2 + plan.band * 4).tolist()
-    deletion, tags = [], []
-    for nw, gone, code in zip(new.tolist(), deleted, tag_code, strict=True):
-        if nw:
-            deletion.append('"deleted":true,' if gone else "")
-            tags.append(TAG_TEXT[code])
-        else:
-            deletion.append('"removed":true,' if gone else '"removed":false,')
-            tags.append("")
-    return SetFields(labels, weight, metric, rpe, deletion, tags, typed_kg, detail)
 
 
 FLAG_CELLS = cells.text_cells([b"", *(encode.FLAG[v].encode() for v in (1, 2, 3))])
@@ -156,6 +86,7 @@ REP_TAILS = np.array(
     [[b',"-6789.0","%d.0"]}%s' % (b, sep) for b in range(101)] for sep in REP_SEPARATORS],
     dtype=object,
 )
+EMPTY_LABEL = 1  # label vocabulary code of the empty string
 REP_PIECES = 5  # lifter prefix, head, settings, bulk series, tail with separator
 
 
@@ -184,7 +115,15 @@ def _version_middles(version: np.ndarray, reps: RepBatch) -> np.ndarray:
     return middles
 
 
-def rep_heads(version: np.ndarray, reps: RepBatch) -> list[bytes]:
+def _mean_velocity_cells(reps: RepBatch, rep_fault: np.ndarray) -> np.ndarray:
+    """Mean velocity text; Infinity or an absurd value for reps with those faults."""
+    velocity = encode.velocity_cells(reps.mean_velocity)
+    velocity = cells.set_rows(velocity, rep_fault == R["infinite_velocity"], b"Infinity")
+    absurd = encode.ABSURD_VELOCITY.encode("ascii")
+    return cells.set_rows(velocity, rep_fault == R["absurd_velocity"], absurd)
+
+
+def rep_heads(version: np.ndarray, reps: RepBatch, rep_fault: np.ndarray) -> list[bytes]:
     """Each rep's text from ``time``'s value through index 9 of its data array."""
     return cells.row_bytes(
         reps.size,
@@ -195,7 +134,7 @@ def rep_heads(version: np.ndarray, reps: RepBatch) -> list[bytes]:
             b'","',
             cells.int_cells(reps.rep_index + 1),
             b'.0","',
-            encode.velocity_cells(reps.mean_velocity),
+            _mean_velocity_cells(reps, rep_fault),
             b'","',
             cells.int_cells(reps.rom_mm.astype(np.int64)),
             b'.0","',
@@ -234,32 +173,19 @@ class Layout:
         return slice(int(self.set_at[i]), int(stop))
 
 
-def _apply_rep_faults(
-    rng: np.random.Generator, parts: list[list[bytes]], rep_fault: np.ndarray, version: np.ndarray
+def _truncate_arrays(
+    rng: np.random.Generator, parts: list[list[bytes]], rows: np.ndarray, version: np.ndarray
 ) -> None:
-    """Rewrite the few faulty reps in place (text level, like a buggy client would).
-
-    ``parts`` holds the ``REP_PIECES`` piece lists; a rewritten rep keeps its whole text in
-    the head piece and its separator in the tail piece.
-    """
+    """Cut the data array of reps ``rows`` after a random item before the settings flag
+    (text level, like a buggy client). ``parts`` holds the ``REP_PIECES`` piece lists; a
+    cut rep keeps its whole text in the head piece and its separator in the tail piece."""
     prefix, heads, settings, bulk, tails = parts
-    for i in np.flatnonzero(rep_fault >= 0).tolist():
-        code = REP_FAULTS[rep_fault[i]]
+    for i in rows.tolist():
         sep = next(s for s in REP_SEPARATORS if tails[i].endswith(s))
         text = b"".join([prefix[i], heads[i], settings[i], bulk[i], tails[i][: -len(sep)]])
         head, data = text.split(b',"data":[', 1)
-        items = data[:-2].split(b",")
-        if code == "infinite_velocity":
-            items[2] = b'"Infinity"'
-        elif code == "absurd_velocity":
-            items[2] = b'"%s"' % encode.ABSURD_VELOCITY.encode()
-        elif code == "truncated_array":
-            flag = encode.SETTINGS_FLAG_INDEX[int(version[i])]
-            items = items[: 3 + int(rng.integers(0, flag - 3))]
-        elif code == "invalid_rep":
-            head = head.replace(b'"isValid":true', b'"isValid":false', 1)
-        else:
-            head = head.replace(b'"removed":false', b'"removed":true', 1)
+        flag = encode.SETTINGS_FLAG_INDEX[int(version[i])]
+        items = data[:-2].split(b",")[: 3 + int(rng.integers(0, flag - 3))]
         heads[i] = b'%s,"data":[%s]}' % (head, b",".join(items))
         prefix[i] = settings[i] = bulk[i] = b""
         tails[i] = sep
@@ -282,14 +208,15 @@ def fill_rep_pieces(
     version = lifters.device_version[who]
     battery = np.clip(rng.integers(15, 100, plan.size)[reps.set_index] - reps.rep_index, 5, 100)
     last = reps.rep_index == plan.n_reps[reps.set_index] - 1
+    flag = np.select([rep_fault == R["invalid_rep"], rep_fault == R["removed_rep"]], [1, 2], 0)
     parts = [
-        text.rep_prefix[who].tolist(),
-        rep_heads(version, reps),
+        text.rep_prefix[flag, who].tolist(),
+        rep_heads(version, reps, rep_fault),
         text.settings[who].tolist(),
         bulk,
         REP_TAILS[last.astype(np.int64), battery].tolist(),
     ]
-    _apply_rep_faults(rng, parts, rep_fault, version)
+    _truncate_arrays(rng, parts, np.flatnonzero(rep_fault == R["truncated_array"]), version)
     for k, part in enumerate(parts):
         pieces[layout.rep_at + k] = part
 
@@ -298,19 +225,6 @@ def _choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
     """``k`` distinct elements of ``pool`` in ascending order (fewer if the pool is small)."""
     k = min(k, pool.size)
     return np.sort(rng.choice(pool, size=k, replace=False)) if k else pool[:0]
-
-
-def _superseded_edit(fields: SetFields, i: int, kind: int) -> tuple[str, str, str | None, str]:
-    """The earlier (superseded) version's weight, rpe, exercise and a detail."""
-    weight, rpe, exercise = fields.weight[i], fields.rpe[i], fields.exercise[i]
-    if kind == 0 and weight not in ('""', "null"):
-        number = float(weight.strip('"')) * 10
-        wrong = f'"{number!r}"' if weight.startswith('"') else repr(number)
-        return wrong, rpe, exercise, f"weight {wrong} corrected to {weight}"
-    if kind == 1:
-        return weight, rpe, "", f"exercise '' corrected to {exercise!r}"
-    wrong_rpe = '"0.0"' if rpe.startswith('"') else "0.0"
-    return weight, wrong_rpe, exercise, f"rpe {wrong_rpe} corrected to {rpe}"
 
 
 @dataclass
@@ -335,53 +249,29 @@ def _special_lines(
     return Special(superseded, malformed, edit_kind, rng.random(fault.size).tolist())
 
 
-@dataclass
-class Ids:
-    """Identifiers and timestamps of a batch (docs per line, sets and workouts per base set)."""
-
-    doc: list[str]
-    set: list[str]
-    user: list[str]
-    workout: list[str]
-    start: list[str]
-
-    @classmethod
-    def draw(
-        cls, rng: np.random.Generator, lifters: Lifters, plan: SetPlan, src: np.ndarray
-    ) -> Ids:
-        n_base = plan.size
-        upload_s = plan.start_ms[src] // 1000 + rng.integers(60, 7200, src.size)
-        upload_s[n_base:] += rng.integers(3600, 30 * 86400, src.size - n_base)
-        workouts = encode.uuid4s(rng, int(plan.workout.max()) + 1 if n_base else 0)
-        return cls(
-            doc=encode.object_ids(rng, upload_s),
-            set=encode.uuid4s(rng, n_base),
-            user=[lifters.user_id[w] for w in plan.lifter.tolist()],
-            workout=[workouts[w] for w in plan.workout.tolist()],
-            start=encode.iso_ms(plan.start_ms),
-        )
-
-
-class LineWriter:
-    """Set document text up to its reps (``"reps":[``), from the batch's fields and ids."""
-
-    def __init__(self, plan: SetPlan, fields: SetFields, ids: Ids):
-        self.fields, self.ids = fields, ids
-        self.set_number = plan.set_number.tolist()
-
-    def head(self, doc: int, i: int, weight: str, rpe: str, exercise: str | None) -> bytes:
-        ids, f = self.ids, self.fields
-        return (
-            f'{{"_id":"{ids.doc[doc]}","userID":"{ids.user[i]}","setID":"{ids.set[i]}",'
-            f'"workoutID":"{ids.workout[i]}","exercise":{encode.json_text(exercise)},'
-            f'"setNumber":{self.set_number[i]}.0,"weight":{weight},"metric":"{f.metric[i]}",'
-            f'"rpe":{rpe},{f.tags[i]}"initialStartTime":"{ids.start[i]}",'
-            f'{f.deletion[i]}"reps":['
-        ).encode()
-
-    def typed_head(self, doc: int, i: int) -> bytes:
-        f = self.fields
-        return self.head(doc, i, f.weight[i], f.rpe[i], f.exercise[i])
+def _superseded_heads(
+    plan: SetPlan,
+    fields: SetFields,
+    ids: Ids,
+    superseded: np.ndarray,
+    edits: list[tuple[str, str, str | None, str]],
+) -> list[bytes]:
+    """Heads of the earlier, superseded versions: weight, rpe or exercise as first typed."""
+    if not edits:
+        return []
+    weight, rpe, exercise, _ = zip(*edits, strict=True)
+    return set_heads(
+        plan,
+        fields,
+        ids,
+        superseded,
+        superseded,
+        {
+            "weight": edit_cells(list(weight)),
+            "rpe": edit_cells(list(rpe)),
+            "exercise": edit_cells([encode.json_text(e) for e in exercise]),
+        },
+    )
 
 
 def _cut_line(line: bytes, cut: float) -> bytes:
@@ -411,57 +301,56 @@ def build_batch(
     special = _special_lines(rng, fault, n_rev, n_lines, rates["malformed_json"])
     n_base = plan.size
     n_rev = special.superseded.size
-    names = [DRAWN_SET_FAULTS[c] if c >= 0 else None for c in fault.tolist()]
     rep_fault = draw_rep_faults(rng, rates, reps.size)
     fields = set_fields(rng, lifters, plan, fault)
     layout = Layout.of(plan.n_reps, reps.set_index)
     pieces = np.empty(layout.size, dtype=object)
     fill_rep_pieces(rng, lifters, text, plan, reps, rep_fault, pieces, layout)
-    rep_start = np.concatenate([[0], np.cumsum(plan.n_reps)]).tolist()
     src = np.concatenate([np.arange(n_base), special.superseded])
-    ids = Ids.draw(rng, lifters, plan, src)
-    writer = LineWriter(plan, fields, ids)
-    pieces[layout.set_at] = [writer.typed_head(i, i) for i in range(n_base)]
+    ids = Ids.draw(rng, text.user, plan, src)
+    heads = set_heads(plan, fields, ids, np.arange(src.size), src)
+    pieces[layout.set_at] = heads[:n_base]
+    line_fault = np.concatenate([fault, np.full(n_rev, FAULT_CODE["revision"])])
+    typed_label = fields.label[src]
+    detail = fields.detail
+    edits = superseded_edits(fields, special.superseded, special.edit_kind)
+    earlier = _superseded_heads(plan, fields, ids, special.superseded, edits)
     revisions: list[bytes] = []
-    typed_exercise = list(fields.exercise)
-    detail = list(fields.detail)
     for j, i in enumerate(special.superseded.tolist()):
-        weight, rpe, exercise, det = _superseded_edit(fields, i, special.edit_kind[j])
         line = layout.line(i)
-        pieces[line.start] = writer.head(i, i, weight, rpe, exercise)
-        revisions.append(writer.typed_head(n_base + j, i))
+        pieces[line.start] = earlier[j]
+        revisions.append(heads[n_base + j])
         revisions.extend(pieces[line.start + 1 : line.stop].tolist())
-        typed_exercise[i] = exercise
-        names[i], detail[i] = "superseded", det
+        if special.edit_kind[j] == 1:
+            typed_label[i] = EMPTY_LABEL
+        line_fault[i], detail[i] = FAULT_CODE["superseded"], edits[j][3]
     for i in special.malformed.tolist():
         line = layout.line(i)
         cut = _cut_line(b"".join(pieces[line].tolist()), special.cut[i])
         pieces[line] = [cut, *[b""] * (line.stop - line.start - 1)]
-        names[i], detail[i] = "malformed_json", "line cut mid-way"
-    n_lines = n_base + len(special.superseded)
-    line_src = src.tolist()
-    rep_fault_lists = _rep_fault_lists(rep_fault, rep_start, n_base)
-    truth = {
-        "line_number": list(range(first_line, first_line + n_lines)),
-        "doc_id": ids.doc,
-        "set_id": [ids.set[i] for i in line_src],
-        "user_id": [ids.user[i] for i in line_src],
-        "workout_id": [ids.workout[i] for i in line_src],
-        "true_lift": [LIFTS[k] for k in plan.lift[src].tolist()],
-        "typed_exercise": typed_exercise + [fields.exercise[i] for i in line_src[n_base:]],
-        "fault": names + ["revision"] * n_rev,
-        "fault_detail": detail + [f"supersedes line {first_line + i}" for i in line_src[n_base:]],
-        "n_reps": plan.n_reps[src].tolist(),
-        "rep_faults": [rep_fault_lists[i] for i in line_src],
-        "is_warmup": plan.is_warmup[src].tolist(),
-        "pct_1rm": np.round(plan.pct[src], 4).tolist(),
-        "true_weight_kg": np.round(fields.typed_kg[src], 3).tolist(),
-        "device_version": lifters.device_version[plan.lifter[src]].tolist(),
+        line_fault[i], detail[i] = FAULT_CODE["malformed_json"], "line cut mid-way"
+    facts = LineFacts(
+        first_line=first_line,
+        src=src,
+        fault=line_fault,
+        detail=detail + [f"supersedes line {first_line + i}" for i in special.superseded.tolist()],
+        typed_label=typed_label,
+        true_lift=plan.lift[src],
+        n_reps=plan.n_reps,
+        rep_fault=rep_fault,
+        is_warmup=plan.is_warmup[src],
+        pct_1rm=plan.pct[src],
+        true_weight_kg=fields.typed_kg[src],
+        device_version=lifters.device_version[plan.lifter[src]],
+    )
+    id_cells = {
+        "doc": ids.doc,
+        "set": ids.set[src],
+        "user": ids.user[src],
+        "workout": ids.workout[src],
     }
-    data = b"".join(pieces.tolist() + revisions)
-    return Batch(data=data, n_lines=n_lines, truth=truth, n_reps=int(plan.n_reps[src].sum()))
-
-
-def _rep_fault_lists(rep_fault: np.ndarray, rep_start: list[int], n_sets: int) -> list[list]:
-    names = [REP_FAULTS[c] if c >= 0 else None for c in rep_fault.tolist()]
-    return [names[rep_start[i] : rep_start[i + 1]] for i in range(n_sets)]
+    return Batch(
+        data=b"".join(pieces.tolist() + revisions),
+        truth=truth_columns(facts, id_cells),
+        counts=batch_counts(facts),
+    )

@@ -139,6 +139,15 @@ def text_cells(texts: list[bytes]) -> np.ndarray:
     return array.view(np.uint8).reshape(len(texts), width)
 
 
+def set_rows(matrix: np.ndarray, rows: np.ndarray, text: bytes) -> np.ndarray:
+    """``matrix`` (widened if needed) with ``rows`` (a mask or indices) replaced by ``text``."""
+    if len(text) > matrix.shape[1]:
+        matrix = np.pad(matrix, ((0, 0), (0, len(text) - matrix.shape[1])))
+    matrix[rows] = 0
+    matrix[rows, : len(text)] = np.frombuffer(text, dtype=np.uint8)
+    return matrix
+
+
 def concat_cells(n_rows: int, parts: list[bytes | np.ndarray]) -> np.ndarray:
     """Fields side by side: constant ``bytes`` (the same in every row) or cell matrices."""
     widths = [len(p) if isinstance(p, bytes) else p.shape[1] for p in parts]

@@ -191,11 +191,16 @@ def uuid4s(rng: np.random.Generator, n: int) -> list[str]:
     return cells.row_strings(n, [uuid_cells(rng, n)])
 
 
-def object_ids(rng: np.random.Generator, seconds: np.ndarray) -> list[str]:
-    """MongoDB-like ObjectIds: 4-byte upload time then 8 random bytes, 24 hex chars."""
+def object_id_cells(rng: np.random.Generator, seconds: np.ndarray) -> np.ndarray:
+    """MongoDB-like ObjectIds: 4-byte upload time then 8 random bytes: (n, 24) hex cells."""
     rand = rng.integers(0, 256, size=(seconds.size, 8), dtype=np.uint8)
     stamp = seconds.astype(">u4").view(np.uint8).reshape(-1, 4)
-    return cells.row_strings(seconds.size, [cells.hex_cells(stamp), cells.hex_cells(rand)])
+    return cells.concat_cells(seconds.size, [cells.hex_cells(stamp), cells.hex_cells(rand)])
+
+
+def object_ids(rng: np.random.Generator, seconds: np.ndarray) -> list[str]:
+    """:func:`object_id_cells` as strings."""
+    return cells.row_strings(seconds.size, [object_id_cells(rng, seconds)])
 
 
 @cache

@@ -11,6 +11,7 @@ rep level: infinite_velocity, absurd_velocity, removed_rep, invalid_rep, truncat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -159,34 +160,66 @@ def draw_rep_faults(rng: np.random.Generator, rates: dict[str, float], n: int) -
     return np.where(code >= len(REP_FAULTS), -1, code)
 
 
+@dataclass(frozen=True)
+class LabelVocabulary:
+    """Every exercise text the generator can type, and where each lift's variants start.
+
+    Codes: 0 = JSON null, 1 = empty string, then per lift its clean label, aliases and
+    typos, then the unknown names.
+    """
+
+    labels: tuple[str | None, ...]
+    clean: np.ndarray  # code of each lift's clean label
+    alias_start: np.ndarray
+    alias_count: np.ndarray
+    typo_start: np.ndarray
+    typo_count: np.ndarray
+    unknown_start: int
+
+
+@cache
+def label_vocabulary() -> LabelVocabulary:
+    labels: list[str | None] = [None, ""]
+    clean, alias_start, alias_count, typo_start, typo_count = [], [], [], [], []
+    for lift in LIFTS:
+        clean.append(len(labels))
+        labels.append(CLEAN_LABEL[lift])
+        alias_start.append(len(labels))
+        alias_count.append(len(ALIASES[lift]))
+        labels.extend(ALIASES[lift])
+        typo_start.append(len(labels))
+        typo_count.append(len(typo_table(lift)))
+        labels.extend(typo_table(lift))
+    unknown_start = len(labels)
+    labels.extend(UNKNOWN_NAMES)
+    return LabelVocabulary(
+        tuple(labels),
+        *(np.array(v) for v in (clean, alias_start, alias_count, typo_start, typo_count)),
+        unknown_start,
+    )
+
+
 def exercise_labels(
     rng: np.random.Generator, lift: np.ndarray, fault: np.ndarray
-) -> tuple[list[str | None], list[str | None]]:
-    """Typed exercise per set (None = JSON null) and a fault detail, given label faults."""
-    n = lift.size
-    labels: list[str | None] = [CLEAN_LABEL[LIFTS[i]] for i in lift.tolist()]
-    detail: list[str | None] = [None] * n
-    codes = fault.tolist()
-    u = rng.random(n).tolist()
-    k = rng.integers(0, 1 << 30, n).tolist()
-    for i, code in enumerate(codes):
-        if code < 0 or code >= len(LABEL_FAULTS):
-            continue
-        name = LABEL_FAULTS[code]
-        true = LIFTS[lift[i]]
-        if name == "unlabeled":
-            labels[i] = None if u[i] < 0.5 else ""
-            detail[i] = "null" if labels[i] is None else "empty string"
-        elif name == "alias":
-            labels[i] = ALIASES[true][k[i] % len(ALIASES[true])]
-        elif name == "typo":
-            table = typo_table(true)
-            labels[i] = table[k[i] % len(table)]
-        elif name == "unknown_name":
-            labels[i] = UNKNOWN_NAMES[k[i] % len(UNKNOWN_NAMES)]
-        else:  # mislabeled
-            other = [x for x in LIFTS if x != true]
-            wrong = other[k[i] % len(other)]
-            labels[i] = CLEAN_LABEL[wrong]
-            detail[i] = f"typed {wrong}"
-    return labels, detail
+) -> tuple[np.ndarray, list[str | None]]:
+    """Typed exercise per set as a code into :func:`label_vocabulary`, and a fault detail
+    ("null" / "empty string" for unlabeled sets, "typed <lift>" for mislabeled ones)."""
+    vocab = label_vocabulary()
+    u = rng.random(lift.size)
+    k = rng.integers(0, 1 << 30, lift.size)
+    label = {name: fault == i for i, name in enumerate(LABEL_FAULTS)}
+    others = len(LIFTS) - 1
+    wrong = k % others
+    wrong += wrong >= lift  # the k-th lift other than the true one
+    code = vocab.clean[lift]
+    code = np.where(label["unlabeled"], np.where(u < 0.5, 0, 1), code)
+    code = np.where(label["alias"], vocab.alias_start[lift] + k % vocab.alias_count[lift], code)
+    code = np.where(label["typo"], vocab.typo_start[lift] + k % vocab.typo_count[lift], code)
+    code = np.where(label["unknown_name"], vocab.unknown_start + k % len(UNKNOWN_NAMES), code)
+    code = np.where(label["mislabeled"], vocab.clean[wrong], code)
+    detail: list[str | None] = [None] * lift.size
+    for i in np.flatnonzero(label["unlabeled"]).tolist():
+        detail[i] = "null" if code[i] == 0 else "empty string"
+    for i in np.flatnonzero(label["mislabeled"]).tolist():
+        detail[i] = f"typed {LIFTS[wrong[i]]}"
+    return code, detail

@@ -114,28 +114,39 @@ def max_reps(pct_1rm: np.ndarray) -> np.ndarray:
 
 
 def _ease(t: np.ndarray) -> np.ndarray:
-    return 0.5 - 0.5 * np.cos(np.pi * np.clip(t, 0.0, 1.0))
+    """Cosine ease 0..1 over t in [0, 1], in float32 (numpy's SIMD cosine; a shape needs no
+    more precision)."""
+    half_turn = np.float32(np.pi) * np.clip(t, 0.0, 1.0).astype(np.float32)
+    return np.float32(0.5) - np.float32(0.5) * np.cos(half_turn)
 
 
-def shape_values(x: np.ndarray, owner: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> np.ndarray:
-    """Relative velocity at positions ``x`` (0 < x < 1) of rep ``owner``, eased between knots.
+def tick_segments(kx: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Flat index (into ``kx.ravel()``) of the upper knot of every tick's segment.
 
-    ``kx`` and ``ky`` are (n_reps, k) knot positions (0 first, 1 last, non-decreasing) and
-    values. Points and knots are laid on one axis (rep index + position) so that a single
-    ``searchsorted`` finds every point's segment.
+    Rep r has ``n[r]`` ticks at x = (i + 0.5) / n[r]; its knots ``kx[r]`` start at 0 and end
+    at 1. A tick belongs to the segment (kx[j-1], kx[j]]. Ticks per segment are counted per
+    rep and the indices laid out with one ``repeat``, rather than searched tick by tick.
     """
     width = kx.shape[1]
-    axis = (np.arange(kx.shape[0])[:, None] + kx).ravel()
-    flat_y = ky.ravel()
-    gx = owner + x
-    hi = np.searchsorted(axis, gx, side="left")
-    first = owner * width
-    hi = np.clip(hi, first + 1, first + width - 1)
-    lo = hi - 1
-    x0 = axis[lo]
-    t = (gx - x0) / np.maximum(axis[hi] - x0, 1e-9)
-    y0 = flat_y[lo]
-    return y0 + (flat_y[hi] - y0) * _ease(t)
+    below = np.clip(np.floor(kx * n[:, None] - 0.5) + 1, 0, n[:, None]).astype(np.int64)
+    below[:, -1] = n  # every tick is at or below the last knot
+    np.maximum.accumulate(below, axis=1, out=below)
+    per_segment = np.diff(below, axis=1)
+    upper = np.arange(kx.shape[0])[:, None] * width + np.arange(1, width)
+    return np.repeat(upper.ravel(), per_segment.ravel())
+
+
+def shape_values(x: np.ndarray, upper: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> np.ndarray:
+    """Relative velocity at positions ``x`` (0 < x < 1), eased between the knots of each
+    tick's segment (``upper``: flat index of its upper knot, from :func:`tick_segments`).
+
+    ``kx`` and ``ky`` are (n_reps, k) knot positions (0 first, 1 last, non-decreasing) and
+    values.
+    """
+    flat_x, flat_y = kx.ravel(), ky.ravel()
+    x0, y0 = flat_x[upper - 1], flat_y[upper - 1]
+    t = (x - x0) / np.maximum(flat_x[upper] - x0, 1e-9)
+    return y0 + (flat_y[upper] - y0) * _ease(t)
 
 
 def rep_knots(shape: np.ndarray, loc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -175,7 +186,7 @@ def build_traces(
     pos = np.arange(offsets[-1]) - offsets[owner]
     x = (pos + 0.5) / n[owner]
     kx, ky = rep_knots(shape, loc / 100.0)
-    rel = shape_values(x, owner, kx, ky)
+    rel = shape_values(x, tick_segments(kx, n), kx, ky)
     rel *= 1.0 + 0.02 * rng.standard_normal(rel.size, dtype=np.float32)
     np.maximum(rel, 0.05, out=rel)
     inv_rel = 1.0 / rel

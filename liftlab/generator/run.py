@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import itertools
 import sys
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from liftlab.generator import GENERATOR_VERSION
 from liftlab.generator.batch import Batch, LifterText, build_batch
 from liftlab.generator.faults import profile_rates
 from liftlab.generator.lifters import Lifters, lifters_table, make_lifters
+from liftlab.generator.memory import hold_freed_memory, reuse_freed_memory
 from liftlab.generator.writer import (
     ExportFile,
     TruthWriter,
@@ -58,24 +58,13 @@ class Tally:
     usable_reps_in_kept: int = 0
 
     def add(self, batch: Batch) -> None:
-        self.faults = self.faults or Counter()
-        self.rep_faults = self.rep_faults or Counter()
-        self.lines += batch.n_lines
-        self.reps += batch.n_reps
-        gone = {"malformed_json", "superseded", "deleted_set"}
-        faults, n_reps, rep_faults = (
-            batch.truth["fault"],
-            batch.truth["n_reps"],
-            batch.truth["rep_faults"],
-        )
-        # whole-batch counting in C (Counter over iterators, list.count), not per line
-        self.faults.update(fault or "clean" for fault in faults)
-        counted = Counter(itertools.chain.from_iterable(rep_faults))
-        counted.pop(None, None)
-        self.rep_faults.update(counted)
-        kept = [i for i, fault in enumerate(faults) if fault not in gone]
-        self.reps_in_kept += sum(n_reps[i] for i in kept)
-        self.usable_reps_in_kept += sum(rep_faults[i].count(None) for i in kept)
+        counts = batch.counts
+        self.faults = (self.faults or Counter()) + counts.faults
+        self.rep_faults = (self.rep_faults or Counter()) + counts.rep_faults
+        self.lines += counts.lines
+        self.reps += counts.reps
+        self.reps_in_kept += counts.reps_in_kept
+        self.usable_reps_in_kept += counts.usable_reps_in_kept
 
 
 def batch_sizes(total: int, size: int) -> list[int]:
@@ -142,7 +131,7 @@ def generate(config: GenerateConfig) -> dict:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with reuse_freed_memory(), ThreadPoolExecutor(max_workers=1) as pool:
             for batch in _batches(config, lifters, text, rates):
                 tally.add(batch)
                 pending.append(pool.submit(_write, export, truth, batch.data, batch.truth))
@@ -196,6 +185,7 @@ _WORKER: dict[str, object] = {}
 
 def _init_worker(config: GenerateConfig) -> None:
     gc.disable()
+    hold_freed_memory()  # for the worker process's lifetime
     lifters = _make_lifters(config)
     _WORKER.update(
         config=config,

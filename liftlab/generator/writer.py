@@ -1,11 +1,13 @@
 """Output files: the JSON Lines export (gzip when named .gz), Parquet truth and manifest.
 
-Gzip headers carry no name and mtime 0, so equal content gives equal bytes.
+Gzip is written with ISA-L (``isal.igzip``, level 1): a standard gzip stream at about four
+times zlib's speed and a better ratio than zlib's fastest level; compression would
+otherwise cost about as much CPU as generating the data. Headers carry no name and mtime
+0, so equal content gives equal bytes.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 from pathlib import Path
@@ -13,6 +15,9 @@ from typing import IO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from isal import igzip
+
+GZIP_LEVEL = 1  # ISA-L levels run 0..3
 
 TRUTH_SETS_SCHEMA = pa.schema(
     [
@@ -60,10 +65,10 @@ class ExportFile:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._raw: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed in close()
-        self._gz: gzip.GzipFile | None = None
+        self._gz: igzip.IGzipFile | None = None
         if path.name.endswith(".gz"):
-            self._gz = gzip.GzipFile(
-                filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=1
+            self._gz = igzip.IGzipFile(
+                filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=GZIP_LEVEL
             )
 
     def write(self, data: bytes) -> None:
