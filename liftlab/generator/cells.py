@@ -149,15 +149,24 @@ def set_rows(matrix: np.ndarray, rows: np.ndarray, text: bytes) -> np.ndarray:
 
 
 def concat_cells(n_rows: int, parts: list[bytes | np.ndarray]) -> np.ndarray:
-    """Fields side by side: constant ``bytes`` (the same in every row) or cell matrices."""
+    """Fields side by side: constant ``bytes`` (the same in every row) or cell matrices.
+
+    The constants are laid into one template row that is broadcast to every row at once;
+    only the matrices are then copied column block by column block.
+    """
     widths = [len(p) if isinstance(p, bytes) else p.shape[1] for p in parts]
-    out = np.empty((n_rows, sum(widths)), dtype=np.uint8)
-    col = 0
-    for part, width in zip(parts, widths, strict=True):
-        out[:, col : col + width] = (
-            np.frombuffer(part, dtype=np.uint8) if isinstance(part, bytes) else part
-        )
-        col += width
+    starts = np.cumsum([0, *widths]).tolist()
+    template = np.frombuffer(
+        b"".join(
+            p if isinstance(p, bytes) else bytes(w) for p, w in zip(parts, widths, strict=True)
+        ),
+        dtype=np.uint8,
+    )
+    out = np.empty((n_rows, starts[-1]), dtype=np.uint8)
+    out[:] = template
+    for part, start, stop in zip(parts, starts, starts[1:], strict=False):
+        if not isinstance(part, bytes):
+            out[:, start:stop] = part
     return out
 
 

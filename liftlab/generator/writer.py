@@ -40,6 +40,17 @@ TRUTH_SETS_SCHEMA = pa.schema(
 )
 
 
+# Columns with few distinct values; the random ids would only pay for a failed dictionary.
+DICTIONARY_COLUMNS = [
+    "user_id",
+    "true_lift",
+    "typed_exercise",
+    "fault",
+    "fault_detail",
+    "rep_faults.list.element",
+]
+
+
 def output_stem(out: Path) -> Path:
     """The out path without its .jsonl / .jsonl.gz (or .json / .gz) suffixes."""
     name = out.name
@@ -85,7 +96,9 @@ class TruthWriter:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = pq.ParquetWriter(path, TRUTH_SETS_SCHEMA, compression="zstd")
+        self._writer = pq.ParquetWriter(
+            path, TRUTH_SETS_SCHEMA, compression="zstd", use_dictionary=DICTIONARY_COLUMNS
+        )
 
     def write(self, columns: dict[str, list]) -> None:
         table = pa.table({k: columns[k] for k in TRUTH_SETS_SCHEMA.names}, TRUTH_SETS_SCHEMA)
