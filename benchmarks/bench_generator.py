@@ -1,18 +1,21 @@
 """Benchmark of `liftlab generate` (prints figures; not a test).
 
 Usage: .venv/bin/python benchmarks/bench_generator.py --reps 1000000 [--gzip] [--keep DIR]
-       [--all-cores]
+       [--all-cores] [--record docs/bench/generator.md]
 
 The process is pinned to one CPU (``os.sched_setaffinity``) unless ``--all-cores``: every
 thread (batch building, compression and the truth writer) then shares one core, so the
 wall-clock rate is the one-core throughput. Prints reps written, wall time and reps/s,
-main-thread and process CPU, and peak RSS of the process.
+main-thread and process CPU, and peak RSS of the process. ``--record FILE`` also appends
+the figures as a row of a Markdown table (created with its header when missing).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import platform
 import resource
 import tempfile
 import time
@@ -32,6 +35,7 @@ def main() -> None:
     parser.add_argument("--gzip", action="store_true", help="write .jsonl.gz")
     parser.add_argument("--keep", type=Path, help="write into this directory and keep it")
     parser.add_argument("--all-cores", action="store_true", help="do not pin to one CPU")
+    parser.add_argument("--record", type=Path, help="append the figures to this Markdown file")
     args = parser.parse_args()
     cores = "all cores" if args.all_cores else _pin_to_one_cpu()
     sets = max(1, round(args.reps / REPS_PER_SET))
@@ -58,6 +62,54 @@ def main() -> None:
     print(f"main thread CPU {thread:.2f} s  -> {reps / thread:,.0f} reps/s (batch building)")
     print(f"process CPU     {cpu:.2f} s  -> {reps / cpu:,.0f} reps/s")
     print(f"peak RSS        {peak_mb:.0f} MB")
+    if args.record:
+        row = [
+            dt.date.today().isoformat(),
+            "1" if not args.all_cores else str(os.cpu_count()),
+            "gzip" if args.gzip else "plain",
+            f"{args.lifters:,}",
+            f"{reps:,}",
+            f"{wall:.1f}",
+            f"{reps / wall:,.0f}",
+            f"{reps / thread:,.0f}",
+            f"{reps / cpu:,.0f}",
+            f"{peak_mb:.0f}",
+        ]
+        _record(args.record, row)
+
+
+RECORD_HEADER = """# Generator benchmark
+
+Rows appended by `benchmarks/bench_generator.py --record`; do not edit by hand. With one
+core the process (batch building, ISA-L gzip and the Parquet truth writer) is pinned to a
+single CPU, so wall reps/s is the one-core rate; "batch building" is the main thread's CPU
+alone. Machine: {machine}.
+
+"""
+RECORD_COLUMNS = (
+    "date",
+    "cores",
+    "output",
+    "lifters",
+    "reps",
+    "wall s",
+    "reps/s (wall)",
+    "reps/s (batch building)",
+    "reps/s (process CPU)",
+    "peak RSS MB",
+)
+
+
+def _record(path: Path, row: list[str]) -> None:
+    """Append ``row`` to the Markdown table in ``path``."""
+    if not path.exists():
+        machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table_head = "| " + " | ".join(RECORD_COLUMNS) + " |\n"
+        rule = "| --- | ---: | --- |" + " ---: |" * (len(RECORD_COLUMNS) - 3) + "\n"
+        path.write_text(RECORD_HEADER.format(machine=machine) + table_head + rule, "utf-8")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("| " + " | ".join(row) + " |\n")
 
 
 def _pin_to_one_cpu() -> str:
