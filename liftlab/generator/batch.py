@@ -87,7 +87,7 @@ REP_TAILS = np.array(
     dtype=object,
 )
 EMPTY_LABEL = 1  # label vocabulary code of the empty string
-REP_PIECES = 5  # lifter prefix, head, settings, bulk series, tail with separator
+REP_PIECES = 6  # set head or empty, lifter prefix, head, settings, bulk series, tail
 
 
 def _version_middles(version: np.ndarray, reps: RepBatch) -> np.ndarray:
@@ -149,36 +149,46 @@ def rep_heads(version: np.ndarray, reps: RepBatch, rep_fault: np.ndarray) -> lis
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the text pieces of each line sit in the batch's flat list of pieces.
+    """Where each line's text pieces sit in the batch's flat list of pieces.
 
-    Line i is its set head followed by ``REP_PIECES`` pieces per rep; the last rep's tail
-    closes the line (``]}`` and the newline). Joining the list once writes the batch.
+    Every rep owns ``REP_PIECES`` consecutive slots: its set's head (on the set's first rep;
+    empty otherwise), lifter prefix, head, settings, bulk series and tail; the last rep's
+    tail closes the line (``]}`` and the newline). The regular stride lets each kind of
+    piece be placed with one slice assignment, and one join writes the batch.
     """
 
-    set_at: np.ndarray
-    rep_at: np.ndarray
+    first_rep: list[int]  # per set
+    n_reps: list[int]  # per set
     size: int
 
     @classmethod
-    def of(cls, n_reps: np.ndarray, set_index: np.ndarray) -> Layout:
+    def of(cls, n_reps: np.ndarray) -> Layout:
         if n_reps.size and n_reps.min() < 1:
             raise ValueError("every planned set needs at least one rep")
-        firsts = np.cumsum(n_reps) - n_reps
-        set_at = np.arange(n_reps.size) + REP_PIECES * firsts
-        rep_at = set_index + 1 + REP_PIECES * np.arange(set_index.size)
-        return cls(set_at, rep_at, int(n_reps.size + REP_PIECES * set_index.size))
+        first = np.cumsum(n_reps) - n_reps
+        return cls(first.tolist(), n_reps.tolist(), REP_PIECES * int(n_reps.sum()))
 
     def line(self, i: int) -> slice:
-        stop = self.set_at[i + 1] if i + 1 < self.set_at.size else self.size
-        return slice(int(self.set_at[i]), int(stop))
+        start = REP_PIECES * self.first_rep[i]
+        return slice(start, start + REP_PIECES * self.n_reps[i])
+
+    def pieces(self, set_heads: list[bytes], rep_parts: list[list[bytes]]) -> list[bytes]:
+        """The flat list: ``set_heads`` (one per set) and the rep piece lists."""
+        slot: list[bytes] = [b""] * (self.size // REP_PIECES)
+        for first, head in zip(self.first_rep, set_heads, strict=True):
+            slot[first] = head
+        flat: list[bytes] = [b""] * self.size
+        for k, part in enumerate([slot, *rep_parts]):
+            flat[k::REP_PIECES] = part
+        return flat
 
 
 def _truncate_arrays(
     rng: np.random.Generator, parts: list[list[bytes]], rows: np.ndarray, version: np.ndarray
 ) -> None:
     """Cut the data array of reps ``rows`` after a random item before the settings flag
-    (text level, like a buggy client). ``parts`` holds the ``REP_PIECES`` piece lists; a
-    cut rep keeps its whole text in the head piece and its separator in the tail piece."""
+    (text level, like a buggy client). ``parts`` holds the rep piece lists; a cut rep keeps
+    its whole text in the head piece and its separator in the tail piece."""
     prefix, heads, settings, bulk, tails = parts
     for i in rows.tolist():
         sep = next(s for s in REP_SEPARATORS if tails[i].endswith(s))
@@ -191,18 +201,16 @@ def _truncate_arrays(
         tails[i] = sep
 
 
-def fill_rep_pieces(
+def rep_pieces(
     rng: np.random.Generator,
     lifters: Lifters,
     text: LifterText,
     plan: SetPlan,
     reps: RepBatch,
     rep_fault: np.ndarray,
-    pieces: np.ndarray,
-    layout: Layout,
-) -> None:
-    """The JSON text of every rep object, as pieces: lifter prefix, head, settings, bulk
-    series, tail (with the separator after it)."""
+) -> list[list[bytes]]:
+    """The JSON text of every rep object, as piece lists: lifter prefix, head, settings,
+    bulk series, tail (with the separator after it)."""
     bulk = encode.bulk_texts(rng, reps.traces.values, reps.traces.offsets)
     who = plan.lifter[reps.set_index]
     version = lifters.device_version[who]
@@ -217,8 +225,7 @@ def fill_rep_pieces(
         REP_TAILS[last.astype(np.int64), battery].tolist(),
     ]
     _truncate_arrays(rng, parts, np.flatnonzero(rep_fault == R["truncated_array"]), version)
-    for k, part in enumerate(parts):
-        pieces[layout.rep_at + k] = part
+    return parts
 
 
 def _choose(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
@@ -303,13 +310,12 @@ def build_batch(
     n_rev = special.superseded.size
     rep_fault = draw_rep_faults(rng, rates, reps.size)
     fields = set_fields(rng, lifters, plan, fault)
-    layout = Layout.of(plan.n_reps, reps.set_index)
-    pieces = np.empty(layout.size, dtype=object)
-    fill_rep_pieces(rng, lifters, text, plan, reps, rep_fault, pieces, layout)
+    layout = Layout.of(plan.n_reps)
+    parts = rep_pieces(rng, lifters, text, plan, reps, rep_fault)
     src = np.concatenate([np.arange(n_base), special.superseded])
     ids = Ids.draw(rng, text.user, plan, src)
     heads = set_heads(plan, fields, ids, np.arange(src.size), src)
-    pieces[layout.set_at] = heads[:n_base]
+    pieces = layout.pieces(heads[:n_base], parts)
     line_fault = np.concatenate([fault, np.full(n_rev, FAULT_CODE["revision"])])
     typed_label = fields.label[src]
     detail = fields.detail
@@ -320,13 +326,13 @@ def build_batch(
         line = layout.line(i)
         pieces[line.start] = earlier[j]
         revisions.append(heads[n_base + j])
-        revisions.extend(pieces[line.start + 1 : line.stop].tolist())
+        revisions.extend(pieces[line.start + 1 : line.stop])
         if special.edit_kind[j] == 1:
             typed_label[i] = EMPTY_LABEL
         line_fault[i], detail[i] = FAULT_CODE["superseded"], edits[j][3]
     for i in special.malformed.tolist():
         line = layout.line(i)
-        cut = _cut_line(b"".join(pieces[line].tolist()), special.cut[i])
+        cut = _cut_line(b"".join(pieces[line]), special.cut[i])
         pieces[line] = [cut, *[b""] * (line.stop - line.start - 1)]
         line_fault[i], detail[i] = FAULT_CODE["malformed_json"], "line cut mid-way"
     facts = LineFacts(
@@ -350,7 +356,7 @@ def build_batch(
         "workout": ids.workout[src],
     }
     return Batch(
-        data=b"".join(pieces.tolist() + revisions),
+        data=b"".join(pieces + revisions),
         truth=truth_columns(facts, id_cells),
         counts=batch_counts(facts),
     )
