@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -113,8 +114,9 @@ def generate(config: GenerateConfig) -> dict:
     """Write the export, its truth files and manifest; return the manifest.
 
     Batches are built in the main thread (or in ``workers`` processes, a bounded window of
-    them); compressing and writing a batch happens in one background thread (zlib and
-    pyarrow release the GIL), at most two batches in flight, so memory stays bounded. The
+    them); compressing and writing a batch happens in one background thread (ISA-L and
+    pyarrow release the GIL), at most two batches in flight, so memory stays bounded. With
+    a single usable CPU the batch is written in the main thread instead. The
     cyclic GC is paused while batches are built (no cycles are created; the many
     short-lived strings would only trigger useless collections).
     """
@@ -132,8 +134,13 @@ def generate(config: GenerateConfig) -> dict:
     gc.disable()
     try:
         with reuse_freed_memory(), ThreadPoolExecutor(max_workers=1) as pool:
+            background = _usable_cpus() > 1
             for batch in _batches(config, lifters, text, rates):
                 tally.add(batch)
+                if not background:  # one CPU: a writer thread would only take turns with us
+                    _write(export, truth, batch.data, batch.truth)
+                    bar.update(batch.n_lines)
+                    continue
                 pending.append(pool.submit(_write, export, truth, batch.data, batch.truth))
                 while len(pending) > 1:
                     pending.popleft().result()
@@ -149,6 +156,13 @@ def generate(config: GenerateConfig) -> dict:
     result = manifest(config, tally, rates)
     write_manifest(paths["manifest"], result)
     return result
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _jobs(config: GenerateConfig) -> list[tuple[int, int, int]]:

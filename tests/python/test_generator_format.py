@@ -313,3 +313,25 @@ def test_worker_processes_write_the_same_bytes(tmp_path: Path) -> None:
     assert one.read_bytes() == two.read_bytes()
     for key in ("truth_sets", "manifest"):
         assert sidecar_paths(one)[key].read_bytes() == sidecar_paths(two)[key].read_bytes()
+
+
+def test_one_cpu_writes_inline_with_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
+    import threading
+
+    from liftlab.generator import run
+
+    writers: list[int] = []
+    write = run._write
+    monkeypatch.setattr(
+        run, "_write", lambda *a: (writers.append(threading.get_ident()), write(*a))
+    )
+    monkeypatch.setattr(run, "_usable_cpus", lambda: 2)
+    threaded = _gen(tmp_path / "t", "c.jsonl.gz", sets=400, lifters=20, seed=9, batch_lines=100)
+    assert writers and threading.get_ident() not in writers
+    writers.clear()
+    monkeypatch.setattr(run, "_usable_cpus", lambda: 1)
+    inline = _gen(tmp_path / "i", "c.jsonl.gz", sets=400, lifters=20, seed=9, batch_lines=100)
+    assert set(writers) == {threading.get_ident()}
+    assert threaded.read_bytes() == inline.read_bytes()
+    for key in ("truth_sets", "manifest"):
+        assert sidecar_paths(threaded)[key].read_bytes() == sidecar_paths(inline)[key].read_bytes()
