@@ -140,11 +140,6 @@ def typo_table(lift: str) -> tuple[str, ...]:
     return tuple(t for t in one_edit_typos(CLEAN_LABEL[lift]) if t.strip().lower() not in known)
 
 
-def pick(rng: np.random.Generator, options: tuple[str, ...], n: int) -> list[str]:
-    """``n`` draws from ``options`` (deterministic given the generator)."""
-    return [options[i] for i in rng.integers(0, len(options), n).tolist()]
-
-
 def draw_set_faults(rng: np.random.Generator, rates: dict[str, float], n: int) -> np.ndarray:
     """Per base set: index into DRAWN_SET_FAULTS, or -1 when clean."""
     p = np.array([rates[name] for name in DRAWN_SET_FAULTS])
