@@ -12,7 +12,12 @@ import numpy as np
 import pyarrow as pa
 
 from liftlab.generator import cells, encode
-from liftlab.generator.faults import REP_FAULTS, draw_rep_faults, draw_set_faults
+from liftlab.generator.faults import (
+    REP_FAULT_CODE,
+    SET_FAULT_CODE,
+    draw_rep_faults,
+    draw_set_faults,
+)
 from liftlab.generator.lifters import Lifters
 from liftlab.generator.reps import RepBatch, simulate_reps
 from liftlab.generator.set_text import (
@@ -23,7 +28,7 @@ from liftlab.generator.set_text import (
     set_heads,
     superseded_edits,
 )
-from liftlab.generator.truth import FAULT_CODE, BatchCounts, LineFacts, batch_counts, truth_columns
+from liftlab.generator.truth import BatchCounts, LineFacts, batch_counts, truth_columns
 from liftlab.generator.workouts import SetPlan, plan_sets
 
 
@@ -51,7 +56,6 @@ REP_FLAGS = (
     ('"isValid":true', '"isValid":false'),
     ('"removed":false', '"removed":true'),
 )
-R = {name: i for i, name in enumerate(REP_FAULTS)}
 
 
 def _bytes_array(texts: list[str]) -> np.ndarray:
@@ -94,9 +98,7 @@ def _version_middles(version: np.ndarray, reps: RepBatch) -> np.ndarray:
     """Cells of indices 6..9 of each rep's array (V2/V3); blank for V1 (its settings flag is
     at 6): peak acceleration (V3; V2 writes -2121.0), duration, rest, device clock."""
     accel = encode.significant_cells(reps.peak_accel)
-    v2 = version == 2
-    accel[v2] = 0
-    accel[v2, : len(V2_ACCEL)] = np.frombuffer(V2_ACCEL, dtype=np.uint8)
+    accel = cells.set_rows(accel, version == 2, V2_ACCEL)
     middles = cells.concat_cells(
         reps.size,
         [
@@ -118,9 +120,11 @@ def _version_middles(version: np.ndarray, reps: RepBatch) -> np.ndarray:
 def _mean_velocity_cells(reps: RepBatch, rep_fault: np.ndarray) -> np.ndarray:
     """Mean velocity text; Infinity or an absurd value for reps with those faults."""
     velocity = encode.velocity_cells(reps.mean_velocity)
-    velocity = cells.set_rows(velocity, rep_fault == R["infinite_velocity"], b"Infinity")
+    velocity = cells.set_rows(
+        velocity, rep_fault == REP_FAULT_CODE["infinite_velocity"], b"Infinity"
+    )
     absurd = encode.ABSURD_VELOCITY.encode("ascii")
-    return cells.set_rows(velocity, rep_fault == R["absurd_velocity"], absurd)
+    return cells.set_rows(velocity, rep_fault == REP_FAULT_CODE["absurd_velocity"], absurd)
 
 
 def rep_heads(version: np.ndarray, reps: RepBatch, rep_fault: np.ndarray) -> list[bytes]:
@@ -216,7 +220,11 @@ def rep_pieces(
     version = lifters.device_version[who]
     battery = np.clip(rng.integers(15, 100, plan.size)[reps.set_index] - reps.rep_index, 5, 100)
     last = reps.rep_index == plan.n_reps[reps.set_index] - 1
-    flag = np.select([rep_fault == R["invalid_rep"], rep_fault == R["removed_rep"]], [1, 2], 0)
+    flag = np.select(
+        [rep_fault == REP_FAULT_CODE["invalid_rep"], rep_fault == REP_FAULT_CODE["removed_rep"]],
+        [1, 2],
+        0,
+    )
     parts = [
         text.rep_prefix[flag, who].tolist(),
         rep_heads(version, reps, rep_fault),
@@ -224,7 +232,9 @@ def rep_pieces(
         bulk,
         REP_TAILS[last.astype(np.int64), battery].tolist(),
     ]
-    _truncate_arrays(rng, parts, np.flatnonzero(rep_fault == R["truncated_array"]), version)
+    _truncate_arrays(
+        rng, parts, np.flatnonzero(rep_fault == REP_FAULT_CODE["truncated_array"]), version
+    )
     return parts
 
 
@@ -316,7 +326,7 @@ def build_batch(
     ids = Ids.draw(rng, text.user, plan, src)
     heads = set_heads(plan, fields, ids, np.arange(src.size), src)
     pieces = layout.pieces(heads[:n_base], parts)
-    line_fault = np.concatenate([fault, np.full(n_rev, FAULT_CODE["revision"])])
+    line_fault = np.concatenate([fault, np.full(n_rev, SET_FAULT_CODE["revision"])])
     typed_label = fields.label[src]
     detail = fields.detail
     edits = superseded_edits(fields, special.superseded, special.edit_kind)
@@ -329,12 +339,12 @@ def build_batch(
         revisions.extend(pieces[line.start + 1 : line.stop])
         if special.edit_kind[j] == 1:
             typed_label[i] = EMPTY_LABEL
-        line_fault[i], detail[i] = FAULT_CODE["superseded"], edits[j][3]
+        line_fault[i], detail[i] = SET_FAULT_CODE["superseded"], edits[j][3]
     for i in special.malformed.tolist():
         line = layout.line(i)
         cut = _cut_line(b"".join(pieces[line]), special.cut[i])
         pieces[line] = [cut, *[b""] * (line.stop - line.start - 1)]
-        line_fault[i], detail[i] = FAULT_CODE["malformed_json"], "line cut mid-way"
+        line_fault[i], detail[i] = SET_FAULT_CODE["malformed_json"], "line cut mid-way"
     facts = LineFacts(
         first_line=first_line,
         src=src,

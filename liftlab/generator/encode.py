@@ -117,11 +117,6 @@ def java_float_cells(values: np.ndarray) -> np.ndarray:
     )
 
 
-def java_float_strings(values: np.ndarray) -> list[str]:
-    """:func:`java_float_cells` as one quoted string per value."""
-    return cells.row_strings(values.size, [b'"', java_float_cells(values), b'"'])
-
-
 def significant_cells(values: np.ndarray, digits: int = 8) -> np.ndarray:
     """Positive numbers below ``10 ** digits`` as C's ``%.{digits}g`` prints them in fixed
     notation: ``digits`` significant digits, trailing zeros and a bare point dropped."""
@@ -170,11 +165,6 @@ def settings_blocks(lifters: Lifters) -> list[str]:
     ]
 
 
-def iso_ms(ms: np.ndarray) -> list[str]:
-    """ISO-8601 UTC timestamps with milliseconds and a Z."""
-    return cells.row_strings(ms.size, [cells.iso_ms_cells(ms)])
-
-
 def uuid_cells(rng: np.random.Generator, n: int) -> np.ndarray:
     """Random (version 4) uuids drawn from ``rng``: (n, 36) cells."""
     raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
@@ -186,21 +176,11 @@ def uuid_cells(rng: np.random.Generator, n: int) -> np.ndarray:
     )
 
 
-def uuid4s(rng: np.random.Generator, n: int) -> list[str]:
-    """Random (version 4) uuids drawn from ``rng``."""
-    return cells.row_strings(n, [uuid_cells(rng, n)])
-
-
 def object_id_cells(rng: np.random.Generator, seconds: np.ndarray) -> np.ndarray:
     """MongoDB-like ObjectIds: 4-byte upload time then 8 random bytes: (n, 24) hex cells."""
     rand = rng.integers(0, 256, size=(seconds.size, 8), dtype=np.uint8)
     stamp = seconds.astype(">u4").view(np.uint8).reshape(-1, 4)
     return cells.concat_cells(seconds.size, [cells.hex_cells(stamp), cells.hex_cells(rand)])
-
-
-def object_ids(rng: np.random.Generator, seconds: np.ndarray) -> list[str]:
-    """:func:`object_id_cells` as strings."""
-    return cells.row_strings(seconds.size, [object_id_cells(rng, seconds)])
 
 
 @cache

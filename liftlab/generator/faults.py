@@ -35,6 +35,8 @@ REP_FAULTS: tuple[str, ...] = (
     "invalid_rep",
     "truncated_array",
 )
+SET_FAULT_CODE = {name: i for i, name in enumerate(SET_FAULTS)}  # drawn faults first
+REP_FAULT_CODE = {name: i for i, name in enumerate(REP_FAULTS)}
 
 # Rates: set faults per base set (mutually exclusive), revision per emitted line,
 # malformed_json per line, rep faults per rep (mutually exclusive).

@@ -14,8 +14,8 @@ import numpy as np
 
 from liftlab.generator import cells, encode
 from liftlab.generator.faults import (
-    DRAWN_SET_FAULTS,
     GARBAGE_RPE,
+    SET_FAULT_CODE,
     exercise_labels,
     label_vocabulary,
 )
@@ -23,7 +23,6 @@ from liftlab.generator.lifters import Lifters
 from liftlab.generator.physics import LB_KG
 from liftlab.generator.workouts import SetPlan
 
-F = {name: i for i, name in enumerate(DRAWN_SET_FAULTS)}
 DECIMAL_WEIGHT_RATE = 0.08  # new-app weights stored with many decimals ("184.664246824")
 
 TAG_TEXT = [
@@ -137,12 +136,12 @@ def set_fields(
     lbs = lifters.uses_lbs[plan.lifter]
     new = lifters.new_app[plan.lifter]
     weight = weight_cells(rng, typed, new)
-    weight = cells.set_rows(weight, fault == F["weight_empty"], b'""')
-    weight = cells.set_rows(weight, fault == F["weight_null"], b"null")
-    wrong = fault == F["wrong_unit_label"]
+    weight = cells.set_rows(weight, fault == SET_FAULT_CODE["weight_empty"], b'""')
+    weight = cells.set_rows(weight, fault == SET_FAULT_CODE["weight_null"], b"null")
+    wrong = fault == SET_FAULT_CODE["wrong_unit_label"]
     lbs_label = lbs != wrong
     garbage = rng.integers(0, len(GARBAGE_RPE), n)
-    is_garbage = fault == F["garbage_rpe"]
+    is_garbage = fault == SET_FAULT_CODE["garbage_rpe"]
     rpe = _pick_rows(
         is_garbage, _tables()["garbage_rpe"][garbage], _quoted(half_cells(plan.rpe), new)
     )
@@ -151,7 +150,7 @@ def set_fields(
     for i in np.flatnonzero(wrong).tolist():
         unit, said = ("lbs" if lbs[i] else "kgs"), METRIC_TEXT[int(lbs_label[i])]
         detail[i] = f"value in {unit}, labelled {said}"
-    deleted = fault == F["deleted_set"]
+    deleted = fault == SET_FAULT_CODE["deleted_set"]
     tag_code = plan.is_warmup * 1 + plan.belt * 2 + plan.band * 4
     return SetFields(
         label=label,
@@ -218,12 +217,6 @@ class Ids:
             workout=workouts[plan.workout],
             start=cells.iso_ms_cells(plan.start_ms),
         )
-
-    def strings(self, name: str, rows: np.ndarray | None = None) -> list[str]:
-        """One id column as strings (all rows, or ``rows``)."""
-        matrix = getattr(self, name)
-        matrix = matrix if rows is None else matrix[rows]
-        return cells.row_strings(matrix.shape[0], [matrix])
 
 
 def set_heads(

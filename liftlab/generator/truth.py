@@ -15,11 +15,10 @@ import numpy as np
 import pyarrow as pa
 
 from liftlab.generator import cells
-from liftlab.generator.faults import REP_FAULTS, SET_FAULTS, label_vocabulary
+from liftlab.generator.faults import REP_FAULTS, SET_FAULT_CODE, SET_FAULTS, label_vocabulary
 from liftlab.generator.physics import LIFTS
 
 GONE = ("malformed_json", "superseded", "deleted_set")  # lines the warehouse does not keep
-FAULT_CODE = {name: i for i, name in enumerate(SET_FAULTS)}
 
 
 def cell_strings(matrix: np.ndarray) -> pa.Array:
@@ -121,7 +120,7 @@ def batch_counts(facts: LineFacts) -> BatchCounts:
     faults.update({name: int(c) for name, c in zip(SET_FAULTS, by_fault[1:], strict=True) if c})
     rep_codes = facts.rep_fault[flat]
     by_rep_fault = np.bincount(rep_codes[rep_codes >= 0], minlength=len(REP_FAULTS))
-    kept = ~np.isin(facts.fault, [FAULT_CODE[name] for name in GONE])
+    kept = ~np.isin(facts.fault, [SET_FAULT_CODE[name] for name in GONE])
     kept_rep = np.repeat(kept, line_reps)
     return BatchCounts(
         lines=int(facts.src.size),
