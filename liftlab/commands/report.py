@@ -57,6 +57,7 @@ DQ_COLUMNS: dict[str, str] = {
     "element_count": "bigint",
     "observed_value": "varchar",
     "expectation_kwargs": "varchar",
+    "severity": "varchar",
     "run_at": "timestamp",
 }
 
@@ -187,10 +188,12 @@ def _export_dq_results(con, *, has_results: bool) -> None:
     )
     con.execute(f"create table rpt.{DQ_TABLE} as select {select} from {source}")
     if has_results:
-        n, failed = con.execute(
-            f"select count(*), count(*) filter (where not success) from rpt.{DQ_TABLE}"
+        n, failed, warned = con.execute(
+            f"select count(*), count(*) filter (where not success and severity is distinct"
+            f" from 'warn'), count(*) filter (where not success and severity = 'warn')"
+            f" from rpt.{DQ_TABLE}"
         ).fetchone()
-        note = f"{n} expectations checked, {failed} failed"
+        note = f"{n} expectations checked, {failed} failed, {warned} warned"
     else:
         note = (
             f"The warehouse has no {DQ_TABLE} table: the data-quality checkpoint "

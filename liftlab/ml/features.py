@@ -1,7 +1,8 @@
 """Rep-level features for exercise classification.
 
-One row per kept, usable rep (``rep_disposition = 'kept'`` and ``is_usable``), built from the
-columns of ``int_reps_decoded`` and ``int_sets_aggregated`` (see docs/warehouse-contract.md).
+One row per kept, plausible rep (``rep_disposition = 'kept'`` and ``is_plausible``), built
+from the columns of ``int_reps_decoded`` and ``int_sets_aggregated`` (see
+docs/warehouse-contract.md).
 
 Feature groups (all numeric; missing values stay NaN and are imputed inside the model
 pipelines, or handled natively by histogram gradient boosting):
@@ -256,8 +257,11 @@ def build_rep_features(
     reps = reps.copy()
     if "rep_disposition" in reps:
         reps = reps[reps["rep_disposition"] == "kept"]
-    if "is_usable" in reps:
-        reps = reps[reps["is_usable"].fillna(False).astype(bool)]
+    # the usable-rep rule of int_reps_decoded: usable by the app's rule and plausible for
+    # the lift (frames without is_plausible, such as hand-made test frames, use is_usable)
+    usable = "is_plausible" if "is_plausible" in reps else "is_usable"
+    if usable in reps:
+        reps = reps[reps[usable].fillna(False).astype(bool)]
     set_cols = [
         c
         for c in (

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from liftlab.quality.suites import Check, all_checks
+from liftlab.quality.suites import ERROR, LIFT_BOUNDS_SQL, WARN, Check, LiftBounds, all_checks
 from liftlab.warehouse import DbtFailed, connect
 
 RESULTS_TABLE = "dq_expectation_results"
@@ -47,6 +47,7 @@ class ExpectationResult:
     examples: str | None
     observed_value: str | None
     expectation_kwargs: str
+    severity: str = ERROR  # a failed "warn" expectation is reported, never fails the build
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,11 @@ class CheckpointReport:
 
     @property
     def failures(self) -> list[ExpectationResult]:
-        return [r for r in self.results if not r.success]
+        return [r for r in self.results if not r.success and r.severity != WARN]
+
+    @property
+    def warnings(self) -> list[ExpectationResult]:
+        return [r for r in self.results if not r.success and r.severity == WARN]
 
     @property
     def success(self) -> bool:
@@ -65,29 +70,37 @@ class CheckpointReport:
 
     def summary(self) -> str:
         failures = self.failures
-        head = (
-            f"quality checkpoint: {len(self.results) - len(failures)} of {len(self.results)}"
-            f" expectations passed"
-        )
+        warnings = self.warnings
+        passed = len(self.results) - len(failures) - len(warnings)
+        head = f"quality checkpoint: {passed} of {len(self.results)} expectations passed"
+        if warnings:
+            head += f", {len(warnings)} warned"
         docs = f"  data docs: {self.docs_index}" if self.docs_index else None
-        if not failures:
+        if not failures and not warnings:
             return head + (f" ({self.docs_index})" if self.docs_index else "")
-        lines = [head + f", {len(failures)} failed:"]
-        for failure in failures[:SUMMARY_LINES]:
-            column = f" [{failure.column_name}]" if failure.column_name else ""
-            if failure.unexpected_count is not None:
-                count = f"{failure.unexpected_count} unexpected"
-            elif failure.observed_value is not None:
-                count = f"observed {failure.observed_value}"
-            else:
-                count = "error"
-            examples = f", e.g. {failure.examples}" if failure.examples else ""
-            lines.append(f"  {failure.suite}: {failure.expectation}{column}: {count}{examples}")
-        if len(failures) > SUMMARY_LINES:
-            lines.append(f"  ... and {len(failures) - SUMMARY_LINES} more")
+        lines = [head + (f", {len(failures)} failed:" if failures else ":")]
+        shown = (failures + warnings)[:SUMMARY_LINES]
+        lines += [_summary_line(result) for result in shown]
+        if len(failures) + len(warnings) > SUMMARY_LINES:
+            lines.append(f"  ... and {len(failures) + len(warnings) - SUMMARY_LINES} more")
         if docs:
             lines.append(docs)
         return "\n".join(lines)
+
+
+def _summary_line(result: ExpectationResult) -> str:
+    column = f" [{result.column_name}]" if result.column_name else ""
+    if result.unexpected_count is not None:
+        count = f"{result.unexpected_count} unexpected"
+        if result.element_count:
+            count += f" of {result.element_count}"
+    elif result.observed_value is not None:
+        count = f"observed {result.observed_value}"
+    else:
+        count = "error"
+    examples = f", e.g. {result.examples}" if result.examples else ""
+    label = "warning: " if result.severity == WARN else ""
+    return f"  {label}{result.suite}: {result.expectation}{column}: {count}{examples}"
 
 
 def default_docs_dir() -> Path:
@@ -147,7 +160,10 @@ def run_checkpoint(
 ) -> CheckpointReport:
     """Validate ``warehouse``; write data docs and ``dq_expectation_results``; raise
     :class:`QualityFailed` (with a short summary) when an expectation fails."""
-    checks = all_checks() if checks is None else checks
+    bounds_error = None
+    if checks is None:
+        bounds, bounds_error = read_lift_bounds(warehouse)
+        checks = all_checks(bounds)
     if not write_docs:
         docs_dir = None
     else:
@@ -165,6 +181,8 @@ def run_checkpoint(
         context = _context(staging_dir)
         _assert_gx_is_honest(context)
         results = _validate_all(context, checks, frames, missing, values)
+        if bounds_error is not None:
+            results.append(bounds_error)
         docs_index = None
         if staging_dir is not None:
             try:
@@ -193,6 +211,23 @@ def run_checkpoint(
 # --------------------------------------------------------------------------------------
 # reading the warehouse
 # --------------------------------------------------------------------------------------
+
+
+def read_lift_bounds(
+    warehouse: Path,
+) -> tuple[dict[str, LiftBounds], ExpectationResult | None]:
+    """The lifts seed's plausibility bounds, or a failed result saying why they are missing
+    (then no per-lift range check can run, and the build must not pass as if it had)."""
+    try:
+        with connect(warehouse, read_only=True) as con:
+            rows = con.execute(LIFT_BOUNDS_SQL).fetchall()
+    except duckdb.Error as exc:
+        message = str(exc).splitlines()[0][:300]
+        return {}, ExpectationResult(
+            "reference.lifts", "lifts", "checkpoint_read_bounds", None, False,
+            None, None, f"plausibility bounds unreadable: {message}", None, "{}",
+        )  # fmt: skip
+    return {row[0]: LiftBounds(*map(float, row[1:])) for row in rows}, None
 
 
 def _read_tables(warehouse: Path, checks: list[Check]):
@@ -377,6 +412,8 @@ def _result(check: Check, result) -> ExpectationResult:
         examples_text,
         None if observed is None else _json(observed),
         _json(kwargs),
+        # an expectation that raised could not judge the data: never only a warning
+        ERROR if error else check.severity,
     )
 
 
@@ -466,6 +503,7 @@ def write_results_table(warehouse: Path, report: CheckpointReport) -> None:
             "examples": r.examples,
             "observed_value": r.observed_value,
             "expectation_kwargs": r.expectation_kwargs,
+            "severity": r.severity,
             "run_at": report.run_at,
         }
         for r in report.results
@@ -483,6 +521,7 @@ def write_results_table(warehouse: Path, report: CheckpointReport) -> None:
             "examples",
             "observed_value",
             "expectation_kwargs",
+            "severity",
             "run_at",
         ],
     )
@@ -497,7 +536,7 @@ def write_results_table(warehouse: Path, report: CheckpointReport) -> None:
                 " element_count::bigint as element_count, examples::varchar as examples,"
                 " observed_value::varchar as observed_value,"
                 " expectation_kwargs::varchar as expectation_kwargs,"
-                " run_at::timestamp as run_at from _dq_results"
+                " severity::varchar as severity, run_at::timestamp as run_at from _dq_results"
             )
         finally:
             con.unregister("_dq_results")

@@ -44,6 +44,8 @@ class Check:
     specs: tuple[Spec, ...]
     where: str | None = None
     optional: bool = False  # a table built by an optional model (classifier, clustering)
+    # "error" fails the build; "warn" is reported with its counts and does not
+    severity: str = "error"
 
     @property
     def columns(self) -> list[str]:
@@ -97,55 +99,80 @@ def equals_count(column: str, sql: str, note: str) -> Spec:
 
 
 # --------------------------------------------------------------------------------------
-# physically possible values of a usable rep, per lift
+# physically possible values of a plausible rep, per lift
 # --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class LiftRange:
-    """Bounds no real rep of the lift can fall outside of (generous on purpose: they
-    catch decoding errors, unit mix-ups and sensor garbage, not unusual lifters; a lift
-    typed wrongly by the lifter must still fit, so they overlap widely)."""
+class LiftBounds:
+    """The plausibility bounds of one lift, as the lifts seed states them (the same bounds
+    int_reps_decoded applies to the set's typed lift)."""
 
-    mean_velocity_max_m_s: float
-    peak_velocity_max_m_s: float
-    rom_max_mm: float
+    max_mean_velocity_m_s: float
+    max_peak_velocity_m_s: float
+    min_rom_mm: float
+    max_rom_mm: float
+    max_duration_s: float
 
 
-ROM_MIN_MM = 20.0  # below this the device does not count a rep
-DURATION_MAX_S = 20.0  # one concentric phase
-LIFT_RANGES: dict[str, LiftRange] = {
-    "squat": LiftRange(2.5, 4.5, 1500.0),
-    "bench_press": LiftRange(2.5, 4.5, 1600.0),
-    "deadlift": LiftRange(2.5, 4.5, 1500.0),
-    "overhead_press": LiftRange(2.5, 4.5, 1500.0),
-    "barbell_row": LiftRange(2.5, 4.5, 1600.0),
-    "power_clean": LiftRange(3.5, 6.0, 2000.0),
-}
-# a rare sensor glitch (the real sample has one squat rep of 9001 mm among 160) is
-# tolerated; a systematic error (a wrong field offset, a unit change) is not
+LIFT_BOUNDS_SQL = (
+    "select lift, max_plausible_mean_velocity_m_s, max_plausible_peak_velocity_m_s,"
+    " min_plausible_rom_mm, max_plausible_rom_mm, max_plausible_duration_s"
+    " from reference.lifts order by lift"
+)
+# Plausibility is judged against the typed lift; the checks slice by the resolved lift, so
+# the reps of a set the classifier relabelled may sit outside the resolved lift's bounds.
+# A systematic error (a wrong field offset, a unit change) moves most reps; that fails.
 RANGE_MOSTLY = 0.99
+# Implausible reps are device noise below this share of a file's usable reps (the per-file
+# gate in fct_rep_plausibility, threshold var max_implausible_rep_share): a warning.
+WARN = "warn"
+ERROR = "error"
 
 
-def usable_rep_checks() -> list[Check]:
+def plausible_rep_checks(bounds: dict[str, LiftBounds]) -> list[Check]:
+    """Per lift: the plausible reps lie within the lift's bounds (the SQL rule holds)."""
     checks = []
-    for lift, bounds in LIFT_RANGES.items():
+    for lift, bound in bounds.items():
         specs = (
-            between("mean_velocity_m_s", 0.0, bounds.mean_velocity_max_m_s, mostly=RANGE_MOSTLY),
-            between("peak_velocity_m_s", 0.0, bounds.peak_velocity_max_m_s, mostly=RANGE_MOSTLY),
-            between("rom_mm", ROM_MIN_MM, bounds.rom_max_mm, mostly=RANGE_MOSTLY),
+            between("mean_velocity_m_s", 0.0, bound.max_mean_velocity_m_s, mostly=RANGE_MOSTLY),
+            between("peak_velocity_m_s", 0.0, bound.max_peak_velocity_m_s, mostly=RANGE_MOSTLY),
+            between("rom_mm", bound.min_rom_mm, bound.max_rom_mm, mostly=RANGE_MOSTLY),
             between("peak_velocity_location_pct", 0.0, 100.0, mostly=RANGE_MOSTLY),
-            between("duration_s", 0.0, DURATION_MAX_S, mostly=RANGE_MOSTLY),
+            between("duration_s", 0.0, bound.max_duration_s, mostly=RANGE_MOSTLY),
         )
         checks.append(
             Check(
-                f"marts.fct_reps.usable.{lift}",
+                f"marts.fct_reps.plausible.{lift}",
                 "fct_reps",
                 specs,
-                where=f"is_usable and lift = '{lift}'",
+                where=f"is_plausible and lift = '{lift}'",
             )
         )
     return checks
+
+
+def device_noise_checks() -> list[Check]:
+    """Implausible reps: a warning with their count and reasons, and a failure only for a
+    file whose share of them is above the threshold (the warehouse would be wrong)."""
+    return [
+        Check(
+            "marts.fct_reps.implausible",
+            "fct_reps",
+            (Spec("ExpectColumnValuesToBeNull", {"column": "implausible_measurement"}),),
+            where="is_usable",
+            severity=WARN,
+        ),
+        Check(
+            "marts.fct_rep_plausibility",
+            "fct_rep_plausibility",
+            (
+                not_null("source_file_key"),
+                unique("source_file_key"),
+                in_set("is_within_threshold", (True,)),
+            ),
+        ),
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -157,8 +184,9 @@ KEPT_DOCUMENTS = (
 )
 
 
-def all_checks() -> list[Check]:
-    """Every check, staging first."""
+def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
+    """Every check, staging first; ``bounds`` are the lifts seed's plausibility bounds (read
+    from the warehouse by the checkpoint: :data:`LIFT_BOUNDS_SQL`)."""
     return [
         Check(
             "staging.stg_openbarbell__set_documents",
@@ -241,7 +269,8 @@ def all_checks() -> list[Check]:
                 ),
             ),
         ),
-        *usable_rep_checks(),
+        *plausible_rep_checks(bounds or {}),
+        *device_noise_checks(),
         Check(
             "marts.fct_workouts",
             "fct_workouts",

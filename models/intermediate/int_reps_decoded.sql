@@ -19,8 +19,65 @@ documents as (
 
     select
         document_id,
-        document_disposition
+        document_disposition,
+        exercise_raw
     from {{ ref('int_set_documents_triaged') }}
+
+),
+
+exercise_names as (
+
+    select
+        exercise_raw,
+        typed_lift
+    from {{ ref('int_exercise_names_matched') }}
+
+),
+
+lifts as (
+
+    select * from {{ ref('lifts') }}
+
+),
+
+-- the bounds of a rep whose set names no canonical lift: the loosest of any lift
+loosest_bounds as (
+
+    select
+        max(max_plausible_mean_velocity_m_s) as max_plausible_mean_velocity_m_s,
+        max(max_plausible_peak_velocity_m_s) as max_plausible_peak_velocity_m_s,
+        min(min_plausible_rom_mm) as min_plausible_rom_mm,
+        max(max_plausible_rom_mm) as max_plausible_rom_mm,
+        max(max_plausible_duration_s) as max_plausible_duration_s
+    from lifts
+
+),
+
+set_bounds as (
+
+    select
+        documents.document_id,
+        documents.document_disposition,
+        coalesce(
+            lifts.max_plausible_mean_velocity_m_s,
+            loosest_bounds.max_plausible_mean_velocity_m_s
+        ) as max_plausible_mean_velocity_m_s,
+        coalesce(
+            lifts.max_plausible_peak_velocity_m_s,
+            loosest_bounds.max_plausible_peak_velocity_m_s
+        ) as max_plausible_peak_velocity_m_s,
+        coalesce(lifts.min_plausible_rom_mm, loosest_bounds.min_plausible_rom_mm)
+            as min_plausible_rom_mm,
+        coalesce(lifts.max_plausible_rom_mm, loosest_bounds.max_plausible_rom_mm)
+            as max_plausible_rom_mm,
+        coalesce(lifts.max_plausible_duration_s, loosest_bounds.max_plausible_duration_s)
+            as max_plausible_duration_s
+    from documents
+    cross join loosest_bounds
+    left join exercise_names
+    on documents.exercise_raw = exercise_names.exercise_raw
+    left join lifts
+    on exercise_names.typed_lift = lifts.lift
 
 ),
 
@@ -119,16 +176,21 @@ dispositioned as (
 
     select
         with_bulk.*,
+        set_bounds.max_plausible_mean_velocity_m_s,
+        set_bounds.max_plausible_peak_velocity_m_s,
+        set_bounds.min_plausible_rom_mm,
+        set_bounds.max_plausible_rom_mm,
+        set_bounds.max_plausible_duration_s,
         case
-            when documents.document_disposition in ('superseded', 'deleted')
-                then documents.document_disposition
+            when set_bounds.document_disposition in ('superseded', 'deleted')
+                then set_bounds.document_disposition
             when with_bulk.quarantine_reason is not null then 'quarantined'
             when with_bulk.is_removed then 'removed'
             else 'kept'
         end as rep_disposition
     from with_bulk
-    inner join documents
-    on with_bulk.document_id = documents.document_id
+    inner join set_bounds
+    on with_bulk.document_id = set_bounds.document_id
 
 ),
 
@@ -174,6 +236,11 @@ usability as (
         phone_platform,
         app_version,
         device_id,
+        max_plausible_mean_velocity_m_s,
+        max_plausible_peak_velocity_m_s,
+        min_plausible_rom_mm,
+        max_plausible_rom_mm,
+        max_plausible_duration_s,
         rep_disposition = 'kept'
         and is_app_valid is true
         and coalesce(isfinite(mean_velocity_m_s_value), false)
@@ -197,17 +264,27 @@ usability as (
 
 ),
 
-final as (
+plausibility as (
 
     -- A usable rep (the app's rule looks at velocity only) can still carry a measurement
-    -- no barbell can produce (an Infinity or 9001 mm range of motion, a location outside
-    -- 0-100 %): such a rep stays usable but not plausible, and set aggregates of those
-    -- measurements leave it out.
+    -- no barbell can produce for its lift (a 9 m/s squat, an Infinity or 9001 mm range of
+    -- motion, a location outside 0-100 %, a mean above the peak): such a rep stays usable
+    -- but not plausible, and is left out of set aggregates and of the classifier. The
+    -- bounds are the typed lift's in the lifts seed (the loosest of any lift when the set
+    -- names none).
     select
         *,
         case
             when not is_usable then null
-            when not coalesce(isfinite(rom_mm), false) or rom_mm <= 0 or rom_mm > 2000
+            when
+                mean_velocity_m_s > max_plausible_mean_velocity_m_s
+                or peak_velocity_m_s > max_plausible_peak_velocity_m_s
+                then 'velocity_implausible'
+            when mean_velocity_m_s > peak_velocity_m_s then 'mean_above_peak_velocity'
+            when
+                not coalesce(isfinite(rom_mm), false)
+                or rom_mm < min_plausible_rom_mm
+                or rom_mm > max_plausible_rom_mm
                 then 'rom_implausible'
             when
                 not coalesce(isfinite(peak_velocity_location_pct), false)
@@ -216,15 +293,33 @@ final as (
                 then 'peak_location_implausible'
             when
                 duration_s is not null
-                and (not isfinite(duration_s) or duration_s <= 0 or duration_s > 60)
+                and (
+                    not isfinite(duration_s)
+                    or duration_s <= 0
+                    or duration_s > max_plausible_duration_s
+                )
                 then 'duration_implausible'
             when
                 peak_acceleration_m_s2 is not null
                 and (not isfinite(peak_acceleration_m_s2) or abs(peak_acceleration_m_s2) > 500)
                 then 'acceleration_implausible'
-        end as implausible_measurement,
-        coalesce(is_usable and implausible_measurement is null, false) as is_plausible
+        end as implausible_measurement
     from usability
+
+),
+
+final as (
+
+    select
+        * exclude (
+            max_plausible_mean_velocity_m_s,
+            max_plausible_peak_velocity_m_s,
+            min_plausible_rom_mm,
+            max_plausible_rom_mm,
+            max_plausible_duration_s
+        ),
+        coalesce(is_usable and implausible_measurement is null, false) as is_plausible
+    from plausibility
 
 )
 

@@ -38,16 +38,17 @@ rep_aggregates as (
         set_id,
         count(*) as rep_count_total,
         count(*) filter (where is_usable) as rep_count_usable,
-        arg_min(mean_velocity_m_s, rep_index) filter (where is_usable)
+        count(*) filter (where is_plausible) as rep_count_plausible,
+        arg_min(mean_velocity_m_s, rep_index) filter (where is_plausible)
             as first_rep_mean_velocity_m_s,
-        arg_max(mean_velocity_m_s, rep_index) filter (where is_usable)
+        arg_max(mean_velocity_m_s, rep_index) filter (where is_plausible)
             as last_rep_mean_velocity_m_s,
-        max(mean_velocity_m_s) filter (where is_usable) as best_mean_velocity_m_s,
-        min(mean_velocity_m_s) filter (where is_usable) as slowest_mean_velocity_m_s,
-        avg(mean_velocity_m_s) filter (where is_usable) as mean_velocity_m_s,
+        max(mean_velocity_m_s) filter (where is_plausible) as best_mean_velocity_m_s,
+        min(mean_velocity_m_s) filter (where is_plausible) as slowest_mean_velocity_m_s,
+        avg(mean_velocity_m_s) filter (where is_plausible) as mean_velocity_m_s,
         avg(rom_mm) filter (where is_plausible) as rom_mm_mean,
         stddev_samp(rom_mm) filter (where is_plausible) as rom_mm_sd,
-        avg(peak_velocity_m_s) filter (where is_usable) as peak_velocity_m_s_mean,
+        avg(peak_velocity_m_s) filter (where is_plausible) as peak_velocity_m_s_mean,
         avg(peak_velocity_location_pct) filter (where is_plausible)
             as peak_velocity_location_pct_mean,
         avg(duration_s) filter (where is_plausible) as duration_s_mean,
@@ -122,6 +123,7 @@ joined as (
         end as load_kg,
         coalesce(rep_aggregates.rep_count_total, 0) as rep_count_total,
         coalesce(rep_aggregates.rep_count_usable, 0) as rep_count_usable,
+        coalesce(rep_aggregates.rep_count_plausible, 0) as rep_count_plausible,
         rep_aggregates.first_rep_mean_velocity_m_s,
         rep_aggregates.last_rep_mean_velocity_m_s,
         rep_aggregates.best_mean_velocity_m_s,
@@ -208,6 +210,7 @@ final as (
         device_count,
         rep_count_total,
         rep_count_usable,
+        rep_count_plausible,
         first_rep_mean_velocity_m_s,
         last_rep_mean_velocity_m_s,
         best_mean_velocity_m_s,

@@ -1,5 +1,6 @@
--- The marts agree with each other: a set's rep counts are its rows in fct_reps, and a
--- workout's and a lifter's set and rep counts are their rows in fct_sets / fct_reps.
+-- The marts agree with each other: a set's rep counts are its rows in fct_reps, a
+-- workout's and a lifter's set and rep counts are their rows in fct_sets / fct_reps, and
+-- the per-file plausibility counts add up to fct_reps.
 -- Returns each disagreeing row.
 with
 
@@ -8,7 +9,8 @@ reps_per_set as (
     select
         set_id,
         count(*) as rep_count_total,
-        count(*) filter (where is_usable) as rep_count_usable
+        count(*) filter (where is_usable) as rep_count_usable,
+        count(*) filter (where is_plausible) as rep_count_plausible
     from {{ ref('fct_reps') }}
     group by set_id
 
@@ -56,6 +58,7 @@ set_mismatches as (
     where
         kept_sets.rep_count_total != coalesce(reps_per_set.rep_count_total, 0)
         or kept_sets.rep_count_usable != coalesce(reps_per_set.rep_count_usable, 0)
+        or kept_sets.rep_count_plausible != coalesce(reps_per_set.rep_count_plausible, 0)
 
 ),
 
@@ -91,9 +94,49 @@ lifter_mismatches as (
         or lifters.set_count != sets_per_lifter.set_count
         or lifters.rep_count_total != coalesce(reps_per_lifter.rep_count_total, 0)
 
+),
+
+plausibility_per_file as (
+
+    select
+        coalesce(sum(rep_count_kept), 0) as rep_count_kept,
+        coalesce(sum(rep_count_usable), 0) as rep_count_usable,
+        coalesce(sum(rep_count_plausible), 0) as rep_count_plausible,
+        coalesce(sum(rep_count_implausible), 0) as rep_count_implausible
+    from {{ ref('fct_rep_plausibility') }}
+
+),
+
+plausibility_of_reps as (
+
+    select
+        count(*) as rep_count_kept,
+        count(*) filter (where is_usable) as rep_count_usable,
+        count(*) filter (where is_plausible) as rep_count_plausible,
+        count(*) filter (where is_usable and not is_plausible) as rep_count_implausible
+    from {{ ref('fct_reps') }}
+
+),
+
+plausibility_mismatches as (
+
+    select
+        'fct_rep_plausibility' as mart,
+        'all files' as row_key
+    from plausibility_per_file
+    cross join plausibility_of_reps
+    where
+        plausibility_per_file.rep_count_kept != plausibility_of_reps.rep_count_kept
+        or plausibility_per_file.rep_count_usable != plausibility_of_reps.rep_count_usable
+        or plausibility_per_file.rep_count_plausible != plausibility_of_reps.rep_count_plausible
+        or plausibility_per_file.rep_count_implausible
+        != plausibility_of_reps.rep_count_implausible
+
 )
 
 select * from set_mismatches
+union all
+select * from plausibility_mismatches
 union all
 select * from workout_mismatches
 union all

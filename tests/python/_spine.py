@@ -20,6 +20,7 @@ SPINE_MARTS = (
     "dim_lifters",
     "rejected_records",
     "fct_record_counts",
+    "fct_rep_plausibility",
 )
 SPINE_SELECTION = tuple(f"+{mart}" for mart in SPINE_MARTS)
 
