@@ -9,8 +9,11 @@ it (KNN, logistic regression), standard scaling.
 
 Evaluation: GroupKFold by ``lifter_id`` (no lifter on both sides), on labelled sets only
 (``typed_lift_status = 'matched'``), per scope (``study3``: squat, bench press, deadlift;
-``all6``: the six canonical lifts). Rep level scores each rep; set level averages the reps'
-class probabilities over the set and takes the most probable lift.
+``all6``: the six canonical lifts). With fewer lifters than folds (a one-lifter export) the
+folds are grouped by workout instead (no workout on both sides; ``cv_grouping`` says which).
+Rep level scores each rep; set level averages the reps' class probabilities over the set and
+takes the most probable lift. A score that cannot be computed is null with a reason
+(``metric_note``).
 """
 
 from __future__ import annotations
@@ -67,9 +70,15 @@ LIFT_SOURCES: tuple[str, ...] = (
     "predicted_unlabeled",
     "predicted_unknown_alias",
     "predicted_relabel",
+    "uncertain",
+    "other_exercise",
     "unresolved",
 )
 LABELLED_STATUS = "matched"
+# An exercise outside the six lifts (curls, hip thrusts, ...): recognised, never a training
+# label, never given one of the six lifts.
+OTHER_STATUS = "other_exercise"
+CV_GROUPINGS: tuple[str, ...] = ("lifter", "workout")
 
 
 def valid_model_names() -> list[str]:
@@ -101,8 +110,13 @@ class ClassifierConfig:
     relabel_min_probability: float = 0.90
     # ... and gives the typed lift at most this probability.
     relabel_max_typed_probability: float = 0.05
-    # Unlabeled / unknown sets take the prediction when its probability reaches this.
-    label_min_probability: float = 0.0
+    # Unlabeled / unknown sets take the prediction when its probability reaches this; below
+    # it they stay 'uncertain' with no lift (abstain rather than guess). 0.6, measured on a
+    # generated warehouse (3,000 sets, 60 lifters, seed 11): out-of-fold set predictions
+    # below 0.6 were right 57 % of the time (53 of 93), final-model predictions of unlabeled
+    # sets below 0.6 38 % (5 of 13), against 94 % for those at 0.6 or above; abstaining
+    # there costs 5 % of the sets. On the real one-lifter export 2-3 % of the sets fall below.
+    label_min_probability: float = 0.6
     # Cross-validate on at most this many labelled sets (whole lifters, sampled with the
     # seed); 0 = all. Keeps the build's evaluation to a few minutes at the study's scale.
     cv_max_sets: int = 10000
@@ -409,6 +423,76 @@ def _code_scores(yt: np.ndarray, yp: np.ndarray, classes: list[str]) -> dict:
     return row
 
 
+def choose_cv_grouping(
+    n_lifters: int, n_workouts: int | None, folds: int
+) -> tuple[str | None, str | None]:
+    """(grouping, reason): ``lifter`` when there are at least ``folds`` lifters; else
+    ``workout`` when workouts are known (``n_workouts`` not None) and there are two or more;
+    else ``lifter`` with two or more lifters; else no grouping and the reason why."""
+    if n_lifters >= folds:
+        return "lifter", None
+    if n_workouts is not None:
+        if n_workouts >= 2:
+            return "workout", None
+        return None, "one lifter and fewer than 2 workouts labelled"
+    if n_lifters >= 2:
+        return "lifter", None
+    return None, "fewer than 2 lifters labelled (and no workout_id to group by)"
+
+
+def cv_groups(reps: pd.DataFrame, folds: int) -> tuple[str | None, np.ndarray | None, str | None]:
+    """(grouping, integer group of each rep, reason when no grouping can be used), by
+    :func:`choose_cv_grouping`. A workout group is the pair (lifter_id, workout_id)."""
+    n_lifters = int(reps["lifter_id"].nunique())
+    has_workouts = "workout_id" in reps and bool(reps["workout_id"].notna().any())
+    n_workouts = None
+    if has_workouts:
+        n_workouts = int(reps[["lifter_id", "workout_id"]].drop_duplicates().shape[0])
+    grouping, reason = choose_cv_grouping(n_lifters, n_workouts, folds)
+    if grouping == "lifter":
+        return grouping, pd.factorize(reps["lifter_id"], sort=True)[0], None
+    if grouping == "workout":
+        codes = reps.groupby(["lifter_id", "workout_id"], sort=True, dropna=False).ngroup()
+        return grouping, codes.to_numpy(), None
+    return None, None, reason
+
+
+def missing_lifts_note(scope: str, classes: list[str]) -> str | None:
+    """Why some precision / recall columns of a scope are null: its lifts never labelled."""
+    missing = [lift for lift in SCOPES[scope] if lift not in classes]
+    if not missing:
+        return None
+    return f"not labelled: {', '.join(missing)} (their precision and recall are null)"
+
+
+def unevaluated_rows(
+    model_name: str,
+    scope: str,
+    reps: pd.DataFrame,
+    reason: str,
+    grouping: str | None = None,
+) -> list[dict]:
+    """The rep and set rows of a model and scope that could not be cross-validated: null
+    scores, ``n_folds`` 0 and the reason in ``metric_note``."""
+    estimator, feature_set = parse_model_name(model_name)
+    return [
+        {
+            "model": model_name,
+            "estimator": estimator,
+            "feature_set": feature_set,
+            "level": level,
+            "lifts": scope,
+            "n_folds": 0,
+            "n": len(reps) if level == "rep" else int(reps["set_id"].nunique()),
+            "n_lifters": int(reps["lifter_id"].nunique()),
+            "cv_seconds": 0.0,
+            "cv_grouping": grouping,
+            "metric_note": reason,
+        }
+        for level in LEVELS
+    ]
+
+
 def cross_validate(
     features: pd.DataFrame,
     model_name: str,
@@ -417,11 +501,14 @@ def cross_validate(
     sample: bool = True,
     executor: ThreadPoolExecutor | None = None,
 ) -> tuple[list[dict], list[dict], pd.DataFrame | None]:
-    """Lifter-grouped CV of one model on one scope; the folds are fitted in ``executor``
-    when one is given (the results do not depend on it).
+    """Lifter-grouped CV of one model on one scope (workout-grouped with fewer lifters than
+    folds, see :func:`choose_cv_grouping`); the folds are fitted in ``executor`` when one is
+    given (the results do not depend on it).
 
     Returns (metrics rows, confusion rows, out-of-fold set probabilities: index set_id, one
-    column per class, each set predicted by a model that never saw its lifter).
+    column per class, each set predicted by a model that never saw its lifter, or its
+    workout). When the scope cannot be evaluated, the metrics rows carry null scores and the
+    reason (``metric_note``), and there are no confusion rows or probabilities.
     """
     with threadpool_limits(limits=config.threads):
         return _cross_validate(features, model_name, scope, config, sample, executor)
@@ -438,16 +525,19 @@ def _cross_validate(
     max_sets = config.cv_max_sets if sample else 0
     reps = labelled_reps(features, SCOPES[scope], max_sets, config.seed)
     classes = [lift for lift in SCOPES[scope] if lift in set(reps["typed_lift"])]
-    n_groups = reps["lifter_id"].nunique()
-    if len(classes) < 2 or n_groups < 2:
-        return [], [], None
+    if len(classes) < 2:
+        reason = f"one lift labelled ({classes[0]})" if classes else "no lift of the scope labelled"
+        return unevaluated_rows(model_name, scope, reps, reason), [], None
+    grouping, groups, reason = cv_groups(reps, config.cv_folds)
+    if grouping is None:
+        return unevaluated_rows(model_name, scope, reps, reason), [], None
+    n_groups = int(groups.max()) + 1
     columns = config.features_for(model_name)
     splitter = GroupKFold(n_splits=min(config.cv_folds, n_groups))
-    # Integer codes throughout: lifters and sets (in sorted order, as GroupKFold and the
+    # Integer codes throughout: groups and sets (in sorted order, as GroupKFold and the
     # set-level groupby order strings) and lifts (index in classes). No Python string per
     # rep: at millions of labelled reps the string arrays took gigabytes.
     y_all = pd.Categorical(reps["typed_lift"], categories=classes).codes
-    groups = pd.factorize(reps["lifter_id"], sort=True)[0]
     set_codes, set_names = pd.factorize(reps["set_id"], sort=True)
     class_names = np.asarray(classes, dtype=object)
     rep_true, rep_pred, set_true, set_pred, oof = [], [], [], [], []
@@ -465,7 +555,7 @@ def _cross_validate(
             _fit(model, reps.iloc[fit_rows][columns], class_names[y_all[fit_rows]])
             return _chunked_proba(model, reps, columns, test, classes)
 
-    # a fold whose training lifters did one lift only is skipped (tiny warehouses)
+    # a fold whose training lifters (workouts) did one lift only is skipped (tiny warehouses)
     folds = [
         (train, test)
         for train, test in splitter.split(y_all, y_all, groups)
@@ -489,8 +579,10 @@ def _cross_validate(
             fold_scores[level].append((scores["accuracy"], scores["macro_f1"]))
     seconds = time.perf_counter() - started
     if not rep_true:
-        return [], [], None
+        reason = f"every fold's training {grouping}s did one lift only"
+        return unevaluated_rows(model_name, scope, reps, reason, grouping), [], None
     estimator, feature_set = parse_model_name(model_name)
+    note = missing_lifts_note(scope, classes)
     metrics, confusion = [], []
     for level, yt, yp in (
         ("rep", np.concatenate(rep_true), np.concatenate(rep_pred)),
@@ -508,8 +600,10 @@ def _cross_validate(
             "macro_f1_fold_std": float(folds[:, 1].std()),
             "n_folds": len(folds),
             "n": len(yt),
-            "n_lifters": int(n_groups),
+            "n_lifters": int(reps["lifter_id"].nunique()),
             "cv_seconds": round(seconds, 3),
+            "cv_grouping": grouping,
+            "metric_note": note,
         }
         metrics.append(row)
         k = len(classes)
@@ -583,11 +677,12 @@ def choose_model(metrics: pd.DataFrame, config: ClassifierConfig) -> str:
     """The configured model, or the best set-level macro F1 on the configured scope."""
     if config.model_choice != "best":
         return config.model_choice
-    if metrics.empty:
+    scored = metrics[metrics["macro_f1"].notna()] if len(metrics) else metrics
+    if scored.empty:
         return config.models[-1]
-    rows = metrics[(metrics["level"] == "set") & (metrics["lifts"] == config.best_metric_scope)]
+    rows = scored[(scored["level"] == "set") & (scored["lifts"] == config.best_metric_scope)]
     if rows.empty:
-        rows = metrics[metrics["level"] == "set"]
+        rows = scored[scored["level"] == "set"]
     order = {m: i for i, m in enumerate(config.models)}
     rows = rows.assign(_order=rows["model"].map(order))
     rows = rows.sort_values(["macro_f1", "accuracy", "_order"], ascending=[False, False, True])
@@ -626,9 +721,12 @@ def metrics_frame(rows: list[dict]) -> pd.DataFrame:
         "n",
         "n_lifters",
         "cv_seconds",
+        "cv_grouping",
+        "metric_note",
     ]
     frame = pd.DataFrame(rows, columns=columns)
-    for c in columns[5:-4]:
+    scores = columns[columns.index("accuracy") : columns.index("n_folds")]
+    for c in scores:
         frame[c] = frame[c].astype(float)
     return frame
 
@@ -815,12 +913,14 @@ def resolve_lift(frame: pd.DataFrame, config: ClassifierConfig | None = None) ->
     typed_lift_probability. For a labelled (matched) set the typed lift stays unless the model
     predicts another lift with probability >= relabel_min_probability while giving the typed
     lift <= relabel_max_typed_probability ('predicted_relabel'); it is 'typed_confirmed' when
-    the model agrees, 'typed' otherwise (model unsure, or no usable rep). An unlabeled /
-    unknown-alias set takes the prediction when its probability reaches
-    label_min_probability; otherwise it stays 'unresolved' with a null lift.
+    the model agrees, 'typed' otherwise (model unsure, or no usable rep). An exercise outside
+    the six lifts (``other_exercise``) keeps a null lift whatever the model predicts
+    ('other_exercise'). An unlabeled / unknown-alias set takes the prediction when its
+    probability reaches label_min_probability; below it the model abstains ('uncertain',
+    null lift); with no prediction at all it stays 'unresolved' (null lift).
     """
     config = config or ClassifierConfig()
-    status = frame["typed_lift_status"].to_numpy()
+    status = frame["typed_lift_status"].to_numpy(dtype=object)
     typed = frame["typed_lift"].to_numpy(dtype=object)
     pred = frame["predicted_lift"].to_numpy(dtype=object)
     prob = pd.to_numeric(frame["probability"], errors="coerce").to_numpy(dtype=float)
@@ -828,6 +928,7 @@ def resolve_lift(frame: pd.DataFrame, config: ClassifierConfig | None = None) ->
     has_pred = pd.notna(frame["predicted_lift"]).to_numpy()
     with np.errstate(invalid="ignore"):
         labelled = (status == LABELLED_STATUS) & pd.notna(typed)
+        other = status == OTHER_STATUS
         both = labelled & has_pred
         confirmed = np.zeros(len(frame), dtype=bool)
         confirmed[both] = pred[both] == typed[both]
@@ -839,19 +940,23 @@ def resolve_lift(frame: pd.DataFrame, config: ClassifierConfig | None = None) ->
             & (np.isnan(typed_p) | (typed_p <= config.relabel_max_typed_probability))
         )
         kept_typed = labelled & ~confirmed & ~relabel
-        predicted = ~labelled & has_pred & (prob >= config.label_min_probability)
+        to_predict = ~labelled & ~other & has_pred
+        predicted = to_predict & (prob >= config.label_min_probability)
+        uncertain = to_predict & ~predicted
     unknown = status == "unknown_alias"
     lift = np.select(
         [confirmed | kept_typed, relabel | predicted], [typed, pred], default=None
     ).astype(object)
     source = np.select(
-        [confirmed, relabel, kept_typed, predicted & unknown, predicted],
+        [confirmed, relabel, kept_typed, other, predicted & unknown, predicted, uncertain],
         [
             "typed_confirmed",
             "predicted_relabel",
             "typed",
+            "other_exercise",
             "predicted_unknown_alias",
             "predicted_unlabeled",
+            "uncertain",
         ],
         default="unresolved",
     ).astype(object)

@@ -32,6 +32,7 @@ from liftlab.ml.classifier import (
     labelled_reps,
     metrics_frame,
     train_and_evaluate,
+    unevaluated_rows,
 )
 from liftlab.ml.features import (
     ALL_FEATURES,
@@ -55,6 +56,7 @@ REP_COLUMNS = (
 SET_COLUMNS = (
     "set_id",
     "lifter_id",
+    "workout_id",
     "typed_lift",
     "typed_lift_status",
     "load_kg",
@@ -139,12 +141,31 @@ def rep_features(reps, sets) -> pd.DataFrame:
     From DuckDB relations the bulk series never become Python objects: they stream as Arrow
     list batches into :func:`trace_features_csr`, and only the numeric features are kept.
     """
+    sets_df = _frame(sets, SET_COLUMNS)
     if isinstance(reps, pd.DataFrame):
-        return build_rep_features(reps, _frame(sets, SET_COLUMNS))
+        return with_workout_ids(build_rep_features(reps, sets_df), sets_df)
     scalar_columns = tuple(c for c in REP_COLUMNS if c != "bulk_tick_intervals_us")
     reps_df = _frame(reps, scalar_columns, KEPT_REPS)
     trace = stream_trace_features(reps.filter(KEPT_REPS))
-    return build_rep_features(reps_df, _frame(sets, SET_COLUMNS), trace)
+    return with_workout_ids(build_rep_features(reps_df, sets_df, trace), sets_df)
+
+
+# Beside liftlab.ml.features.ID_COLUMNS in ml_rep_features: the set's workout, the group of
+# the workout-grouped cross-validation (liftlab.ml.classifier.cv_groups).
+FEATURE_EXTRA_IDS = ("workout_id",)
+
+
+def with_workout_ids(features: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
+    """``features`` with the ``workout_id`` of each rep's set (null when ``sets`` has none),
+    placed after the id columns."""
+    out = features.drop(columns=[c for c in FEATURE_EXTRA_IDS if c in features])
+    if "workout_id" in sets:
+        workouts = sets.drop_duplicates("set_id").set_index("set_id")["workout_id"]
+        values = out["set_id"].map(workouts)
+    else:
+        values = pd.Series(None, index=out.index, dtype=object)
+    out.insert(len(ID_COLUMNS), "workout_id", values.astype(object))
+    return out
 
 
 # Reps per batch of the batched Python models (ml_rep_features, fct_set_exercise_predictions):
@@ -171,7 +192,8 @@ def rep_features_schema():
     import pyarrow as pa
 
     return pa.schema(
-        [(c, pa.string()) for c in ID_COLUMNS] + [(c, pa.float64()) for c in ALL_FEATURES]
+        [(c, pa.string()) for c in (*ID_COLUMNS, *FEATURE_EXTRA_IDS)]
+        + [(c, pa.float64()) for c in ALL_FEATURES]
     )
 
 
@@ -192,11 +214,13 @@ def rep_feature_batches(reps, sets, batch_reps: int | None = None):
         for bucket in range(n_buckets):
             in_bucket = lifter_bucket(n_buckets, bucket)
             kept = f"({KEPT_REPS}) and {in_bucket}"
+            sets_df = _frame(sets, SET_COLUMNS, in_bucket)
             frame = build_rep_features(
                 _frame(reps, scalar_columns, kept),
-                _frame(sets, SET_COLUMNS, in_bucket),
+                sets_df,
                 stream_trace_features(reps.filter(kept)),
             )
+            frame = with_workout_ids(frame, sets_df)
             if len(frame):
                 yield pa.RecordBatch.from_pandas(
                     frame[schema.names], schema=schema, preserve_index=False
@@ -243,22 +267,9 @@ def train(features, config: ClassifierConfig, root: Path) -> pd.DataFrame:
     version, _ = save_artifact(result, training, root)
     metrics = result.metrics
     if metrics.empty:
-        # Trained but not evaluable (fewer than two lifters): say so, and keep the version.
+        # Trained but not evaluated: say so, and keep the version.
         metrics = metrics_frame(
-            [
-                {
-                    "model": result.model_name,
-                    "estimator": result.model_name.rsplit("_", 1)[0],
-                    "feature_set": result.model_name.rsplit("_", 1)[1],
-                    "level": level,
-                    "lifts": "all6",
-                    "n_folds": 0,
-                    "n": len(training) if level == "rep" else training["set_id"].nunique(),
-                    "n_lifters": training["lifter_id"].nunique(),
-                    "cv_seconds": 0.0,
-                }
-                for level in ("rep", "set")
-            ]
+            unevaluated_rows(result.model_name, "all6", training, "not cross-validated")
         )
     return metrics_table(metrics, version=version, chosen=result.model_name)
 
@@ -269,7 +280,16 @@ def metrics_table(metrics: pd.DataFrame, version: str | None, chosen: str | None
     out["is_chosen"] = (out["model"] == chosen).astype(bool)
     out["model_version"] = pd.Series([version] * len(out), index=out.index, dtype="string")
     out["chosen_model"] = pd.Series([chosen] * len(out), index=out.index, dtype="string")
-    for c in ("metric_id", "model", "estimator", "feature_set", "level", "lifts"):
+    for c in (
+        "metric_id",
+        "model",
+        "estimator",
+        "feature_set",
+        "level",
+        "lifts",
+        "cv_grouping",
+        "metric_note",
+    ):
         out[c] = out[c].astype("string")
     for c in ("n_folds", "n", "n_lifters"):
         out[c] = out[c].astype("int64")
@@ -284,9 +304,10 @@ def labelled_features(features, config: ClassifierConfig) -> pd.DataFrame:
     if isinstance(features, pd.DataFrame):
         return features
     model_columns = {c for name in config.models for c in config.features_for(name)}
+    ids = ["set_id", "lifter_id", "workout_id"]
+    ids = [c for c in ids if c in set(features.columns)]  # workout_id: the CV's fallback groups
     columns = [
-        "set_id",
-        "lifter_id",
+        *ids,
         "typed_lift",
         "typed_lift_status",
         *[c for c in ALL_FEATURES if c in model_columns],

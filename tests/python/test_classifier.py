@@ -225,6 +225,7 @@ def test_cross_validation_is_grouped_by_lifter(features, monkeypatch):
         assert not train_groups & test_groups
     rep, set_ = metrics
     assert (rep["level"], set_["level"]) == ("rep", "set")
+    assert rep["cv_grouping"] == set_["cv_grouping"] == "lifter"
     labelled = labelled_reps(features, ("squat", "bench_press", "deadlift"))
     assert rep["n"] == len(labelled)
     assert set_["n"] == labelled["set_id"].nunique()
@@ -235,6 +236,74 @@ def test_cross_validation_is_grouped_by_lifter(features, monkeypatch):
     assert len(conf) == 2 * 9  # every true x predicted pair of 3 lifts, per level
     assert sorted(oof.index) == sorted(labelled["set_id"].unique())
     assert np.allclose(oof.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("n_lifters", "n_workouts", "expected"),
+    [
+        (5, 40, ("lifter", None)),
+        (4, 40, ("workout", None)),
+        (1, 2, ("workout", None)),
+        (1, 1, (None, "one lifter and fewer than 2 workouts labelled")),
+        (3, None, ("lifter", None)),
+        (1, None, (None, "fewer than 2 lifters labelled (and no workout_id to group by)")),
+    ],
+)
+def test_cv_grouping_choice(n_lifters, n_workouts, expected):
+    from liftlab.ml.classifier import choose_cv_grouping
+
+    assert choose_cv_grouping(n_lifters, n_workouts, folds=5) == expected
+
+
+def _one_lifter(features: pd.DataFrame, sets_per_workout: int) -> pd.DataFrame:
+    """The features of every lifter as one lifter's, in workouts of ``sets_per_workout``."""
+    out = features.assign(lifter_id="only")
+    order = pd.factorize(out["set_id"], sort=True)[0]
+    return out.assign(workout_id=[f"w{i // sets_per_workout}" for i in order])
+
+
+def test_cv_falls_back_to_workouts_with_fewer_lifters_than_folds(features, monkeypatch):
+    from sklearn.model_selection import GroupKFold
+
+    one = _one_lifter(features, sets_per_workout=6)
+    seen = []
+    original = GroupKFold.split
+
+    def spy(self, x, y=None, groups=None):
+        for train, test in original(self, x, y, groups):
+            seen.append((set(groups[train]), set(groups[test])))
+            yield train, test
+
+    monkeypatch.setattr(GroupKFold, "split", spy)
+    metrics, _, oof = cross_validate(one, "knn_study", "all6", ClassifierConfig(**FAST))
+    assert len(seen) == 3
+    for train_groups, test_groups in seen:
+        assert not train_groups & test_groups
+    workouts = one.groupby(["lifter_id", "workout_id"]).ngroup().to_numpy()
+    assert sorted(set().union(*(t for _, t in seen))) == sorted(set(workouts))
+    rep, set_ = metrics
+    assert rep["cv_grouping"] == set_["cv_grouping"] == "workout"
+    assert rep["n_folds"] == 3 and rep["n_lifters"] == 1
+    assert 0 <= set_["accuracy"] <= 1 and set_["metric_note"] is None
+    assert len(oof) == labelled_reps(one)["set_id"].nunique()
+
+
+def test_unevaluable_scopes_say_why(features):
+    cfg = ClassifierConfig(**FAST)
+    one_workout = _one_lifter(features, sets_per_workout=10_000)
+    metrics, confusion, oof = cross_validate(one_workout, "knn_study", "all6", cfg)
+    assert [m["level"] for m in metrics] == ["rep", "set"]
+    for m in metrics:
+        assert m["n_folds"] == 0 and m["cv_grouping"] is None
+        assert m["metric_note"] == "one lifter and fewer than 2 workouts labelled"
+        assert m.get("accuracy") is None
+    assert confusion == [] and oof is None
+    squats = features[features["typed_lift"].isin(["squat", "overhead_press"])]
+    metrics, _, _ = cross_validate(squats, "knn_study", "study3", cfg)
+    assert {m["metric_note"] for m in metrics} == {"one lift labelled (squat)"}
+    metrics, _, _ = cross_validate(squats, "knn_study", "all6", cfg)
+    assert metrics[0]["cv_grouping"] == "lifter"
+    assert metrics[0]["metric_note"].startswith("not labelled: bench_press, deadlift")
 
 
 def test_train_and_evaluate_metrics_and_determinism(features):
@@ -356,7 +425,10 @@ def test_resolution_rule():
             (None, "unlabeled", "deadlift", 0.5, None),
             (None, "unknown_alias", "deadlift", 0.8, None),
             (None, "unlabeled", "deadlift", 0.3, None),  # below label_min_probability
+            (None, "unknown_alias", "deadlift", 0.39, None),  # abstains too
             (None, "unlabeled", None, None, None),
+            (None, "other_exercise", "deadlift", 0.99, None),  # never forced into a lift
+            (None, "other_exercise", None, None, None),
         ]
     )
     assert got == [
@@ -367,9 +439,27 @@ def test_resolution_rule():
         ["squat", "typed"],
         ["deadlift", "predicted_unlabeled"],
         ["deadlift", "predicted_unknown_alias"],
+        [None, "uncertain"],
+        [None, "uncertain"],
         [None, "unresolved"],
-        [None, "unresolved"],
+        [None, "other_exercise"],
+        [None, "other_exercise"],
     ]
+
+
+def test_default_label_threshold_abstains_below_six_tenths():
+    frame = pd.DataFrame(
+        {
+            "typed_lift": [None, None],
+            "typed_lift_status": ["unlabeled", "unlabeled"],
+            "predicted_lift": ["squat", "squat"],
+            "probability": [0.59, 0.6],
+            "typed_lift_probability": [None, None],
+        }
+    )
+    out = resolve_lift(frame)
+    assert out["lift_source"].tolist() == ["uncertain", "predicted_unlabeled"]
+    assert out["lift"].isna().tolist() == [True, False]
 
 
 def test_label_sets_covers_every_set_and_finds_planted_mislabel(frames):
@@ -430,7 +520,10 @@ def test_label_sets_covers_every_set_and_finds_planted_mislabel(frames):
     assert (labels.loc[ok, "margin"] >= 0).all()
     assert (labels.loc[ok, "margin"] <= labels.loc[ok, "probability"]).all()
     unl = unl[unl["typed_lift_status"] == "unlabeled"]
-    assert (unl["lift_source"] == "predicted_unlabeled").all()
+    sure = unl["probability"] >= cfg.label_min_probability
+    assert (unl.loc[sure, "lift_source"] == "predicted_unlabeled").all()
+    assert (unl.loc[~sure, "lift_source"] == "uncertain").all()
+    assert unl.loc[~sure, "lift"].isna().all()
     assert (unl["predicted_lift"] == unl["set_id"].map(truth)).mean() > 0.8
 
 

@@ -66,6 +66,7 @@ def test_metrics_cover_every_model_level_and_scope(warehouse):
     assert set(m["model"]) == set(DEFAULT_MODELS)
     assert m["accuracy"].between(0, 1).all()
     assert (m["n_folds"] == 5).all()
+    assert (m["cv_grouping"] == "lifter").all()  # 30 lifters, 5 folds
     chosen = m[m["is_chosen"]]
     assert chosen["model"].nunique() == 1
     assert m["model_version"].nunique() == 1
@@ -97,8 +98,11 @@ def test_every_kept_set_is_labelled(warehouse):
     assert p.loc[has, "probability"].between(0, 1).all()
     assert (p.loc[has, "margin"] >= 0).all()
     unlabeled = p["typed_lift_status"] == "unlabeled"
-    assert (p.loc[unlabeled & has, "lift_source"] == "predicted_unlabeled").all()
-    assert p.loc[unlabeled & has, "lift"].notna().all()
+    sure = p["probability"] >= 0.6  # var classifier_label_min_probability's default
+    assert (p.loc[unlabeled & has & sure, "lift_source"] == "predicted_unlabeled").all()
+    assert p.loc[unlabeled & has & sure, "lift"].notna().all()
+    assert (p.loc[unlabeled & has & ~sure, "lift_source"] == "uncertain").all()
+    assert p.loc[unlabeled & has & ~sure, "lift"].isna().all()
     matched = p["typed_lift_status"] == "matched"
     assert p.loc[matched, "lift"].notna().all()
     assert (p.loc[matched & has, "prediction_origin"] == "cross_fitted").all()
@@ -218,8 +222,9 @@ def test_fct_sets_takes_the_resolved_lift(warehouse):
     assert s["p_source"].notna().all()  # every kept set has a prediction row
     resolved = s["p_lift"].notna()
     assert (s.loc[resolved, "lift"] == s.loc[resolved, "p_lift"]).all()
-    assert (s.loc[resolved, "lift_source"] == s.loc[resolved, "p_source"]).all()
-    assert s.loc[~resolved, ["lift", "lift_source"]].isna().all().all()
+    assert (s["lift_source"] == s["p_source"]).all()
+    assert s.loc[~resolved, "lift"].isna().all()
+    assert set(s.loc[~resolved, "lift_source"]) <= {"other_exercise", "uncertain", "unresolved"}
     assert "typed_confirmed" in set(s["lift_source"])
     assert "predicted_unlabeled" in set(s["lift_source"])
 

@@ -14,6 +14,8 @@ select
     n_folds,
     n,
     n_lifters,
+    cv_grouping,
+    metric_note,
     is_chosen,
     chosen_model,
     model_version
