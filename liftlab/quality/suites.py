@@ -169,8 +169,22 @@ def device_noise_checks() -> list[Check]:
             (
                 not_null("source_file_key"),
                 unique("source_file_key"),
-                in_set("is_within_threshold", (True,)),
+                not_null("is_within_threshold"),
             ),
+        ),
+        # the files above the threshold, by name: no such row may exist
+        Check(
+            "marts.fct_rep_plausibility.above_threshold",
+            "fct_rep_plausibility",
+            (
+                Spec(
+                    "ExpectColumnValuesToBeNull",
+                    {"column": "source_file_name"},
+                    note="files whose share of implausible reps is above"
+                    " var max_implausible_rep_share",
+                ),
+            ),
+            where="not is_within_threshold",
         ),
     ]
 

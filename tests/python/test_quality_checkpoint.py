@@ -88,7 +88,11 @@ EXPECTED_FAILURES = {
     ),
     ("marts.fct_workouts", "expect_table_row_count_to_equal", None),
     ("marts.rejected_records", "expect_table_to_exist", None),
-    ("marts.fct_rep_plausibility", "expect_column_values_to_be_in_set", "is_within_threshold"),
+    (
+        "marts.fct_rep_plausibility.above_threshold",
+        "expect_column_values_to_be_null",
+        "source_file_name",
+    ),
 }
 
 
