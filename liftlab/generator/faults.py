@@ -16,7 +16,9 @@ from functools import cache
 
 import numpy as np
 
-from liftlab.generator.physics import LIFTS
+from liftlab.generator.physics import LIFTS, VARIANTS, variant_array
+
+VARIANT_LABEL_RATE = variant_array("label_rate", 0.0)
 
 LABEL_FAULTS: tuple[str, ...] = ("unlabeled", "alias", "typo", "unknown_name", "mislabeled")
 VALUE_FAULTS: tuple[str, ...] = (
@@ -172,6 +174,7 @@ class LabelVocabulary:
     typo_start: np.ndarray
     typo_count: np.ndarray
     unknown_start: int
+    variant: np.ndarray  # code of each variant's name, by variant code (0: none, -1)
 
 
 @cache
@@ -189,26 +192,33 @@ def label_vocabulary() -> LabelVocabulary:
         labels.extend(typo_table(lift))
     unknown_start = len(labels)
     labels.extend(UNKNOWN_NAMES)
+    variant = [-1, *range(len(labels), len(labels) + len(VARIANTS))]
+    labels.extend(v.label for v in VARIANTS)
     return LabelVocabulary(
         tuple(labels),
         *(np.array(v) for v in (clean, alias_start, alias_count, typo_start, typo_count)),
         unknown_start,
+        np.array(variant),
     )
 
 
 def exercise_labels(
-    rng: np.random.Generator, lift: np.ndarray, fault: np.ndarray
+    rng: np.random.Generator, lift: np.ndarray, fault: np.ndarray, variant: np.ndarray
 ) -> tuple[np.ndarray, list[str | None]]:
     """Typed exercise per set as a code into :func:`label_vocabulary`, and a fault detail
-    ("null" / "empty string" for unlabeled sets, "typed <lift>" for mislabeled ones)."""
+    ("null" / "empty string" for unlabeled sets, "typed <lift>" for mislabeled ones).
+
+    A variant set without a label fault is typed with the variant's name at its label rate
+    (else with the lift's)."""
     vocab = label_vocabulary()
     u = rng.random(lift.size)
     k = rng.integers(0, 1 << 30, lift.size)
+    named = (variant > 0) & (rng.random(lift.size) < VARIANT_LABEL_RATE[variant])
     label = {name: fault == i for i, name in enumerate(LABEL_FAULTS)}
     others = len(LIFTS) - 1
     wrong = k % others
     wrong += wrong >= lift  # the k-th lift other than the true one
-    code = vocab.clean[lift]
+    code = np.where(named, vocab.variant[variant], vocab.clean[lift])
     code = np.where(label["unlabeled"], np.where(u < 0.5, 0, 1), code)
     code = np.where(label["alias"], vocab.alias_start[lift] + k % vocab.alias_count[lift], code)
     code = np.where(label["typo"], vocab.typo_start[lift] + k % vocab.typo_count[lift], code)

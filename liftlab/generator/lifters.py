@@ -11,7 +11,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liftlab.generator.physics import LIFTS, SHAPES, lift_array
+from liftlab.generator.physics import (
+    LIFTS,
+    SHAPES,
+    STRENGTH_SD,
+    SUMO_LOC,
+    SUMO_ROM,
+    SUMO_SHARE,
+    lift_array,
+)
+
+LIFT_SPEED_SD = 0.06  # per lift, beyond the lifter's speed
+VARIANT_LIFTERS = 0.6  # share of lifters who train variants at all
+# Dirichlet concentration of a lifter's lift mix around the archetype's. (1.0 was tried for
+# more varied mixes: it left rare lifts, power clean, to a single lifter of a small export,
+# whose sets a lifter-grouped cross-fit then cannot learn; transfer did not improve.)
+LIFT_MIX_CONCENTRATION = 4.0
 
 
 @dataclass(frozen=True)
@@ -26,7 +41,7 @@ class Archetype:
     warmups: tuple[float, ...]  # probabilities of 0.. warm-up sets per lift
     work_sets: tuple[int, int]  # working sets per lift, inclusive range
     speed: float  # velocity multiplier (intent / tempo)
-    speed_sd: float  # lifter-level sd of the speed multiplier
+    speed_sd: float  # lifter-level log-sd of the speed multiplier (13-25 %: physics.py)
     set_noise: float  # set-level velocity sd (consistency)
     loc_shift: float  # peak location shift, % of ROM
     rom_factor: float  # depth / full range habit
@@ -47,7 +62,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         warmups=(0.05, 0.25, 0.40, 0.30),
         work_sets=(2, 4),
         speed=0.95,
-        speed_sd=0.04,
+        speed_sd=0.15,
         set_noise=0.03,
         loc_shift=-2.0,
         rom_factor=0.95,
@@ -66,7 +81,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         warmups=(0.40, 0.45, 0.15),
         work_sets=(2, 4),
         speed=1.2,
-        speed_sd=0.04,
+        speed_sd=0.15,
         set_noise=0.03,
         loc_shift=7.0,
         rom_factor=1.02,
@@ -85,7 +100,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         warmups=(0.75, 0.25),
         work_sets=(1, 3),
         speed=0.9,
-        speed_sd=0.06,
+        speed_sd=0.18,
         set_noise=0.08,
         loc_shift=-10.0,
         rom_factor=0.86,
@@ -104,7 +119,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         warmups=(0.30, 0.70),
         work_sets=(3, 4),
         speed=0.72,
-        speed_sd=0.04,
+        speed_sd=0.14,
         set_noise=0.03,
         loc_shift=2.0,
         rom_factor=1.08,
@@ -130,9 +145,12 @@ class Lifters:
     height_factor: np.ndarray
     one_rm_kg: np.ndarray  # (n, 6)
     uses_lbs: np.ndarray  # bool
-    speed: np.ndarray  # (n,)
+    speed: np.ndarray  # (n, 6) velocity multiplier at the same %1RM
     loc_shift: np.ndarray  # (n, 6) peak location, % of ROM
-    rom_factor: np.ndarray  # (n, 6)
+    rom_factor: np.ndarray  # (n, 6), sumo included
+    sumo: np.ndarray  # bool: pulls sumo
+    variant_rate: np.ndarray  # share of a lift's sets done as a variant
+    duration_bias: np.ndarray  # reported duration / (ROM / mean velocity)
     shape: np.ndarray  # (n, 6, 6) personal velocity shape parameters
     lift_pref: np.ndarray  # (n, 6)
     activity: np.ndarray  # relative share of the sets
@@ -165,8 +183,38 @@ def _archetype_params(codes: np.ndarray, attr: str) -> np.ndarray:
     return np.array([getattr(ARCHETYPES[c], attr) for c in codes.tolist()], dtype=float)
 
 
+# Per lift, the range of a lifter's profile flatness (0: the lift's shape; 1: constant
+# speed; negative: peakier). Calibrated on the real exports, where peak / mean velocity is
+# about 1.3 on the bench press, 1.5 on the overhead press and 1.8-2.0 on the squat and
+# deadlift (the generator's base shapes: 1.4-1.7).
+FLATNESS = np.array([(-0.15, 0.15), (0.0, 0.4), (-0.2, 0.2), (-0.1, 0.3), (0.0, 0.4), (-0.1, 0.2)])
+# Share of lifters whose device reports a rep's duration longer than ROM / mean velocity
+# (firmware: the real sample's V2 and V3 devices read 1.1-1.35 x, the 2017-2018 V3 1.0 x).
+LONG_DURATION_SHARE = 0.3
+LONG_DURATION = (1.1, 1.35)
+
+
+def _randomize_shapes(rng: np.random.Generator, shape: np.ndarray) -> None:
+    """Per lifter, in place: how deep the sticking dip is (0: none) and how flat the profile
+    of each lift (:data:`FLATNESS`). The real exports' traces mostly have no pre-peak dip."""
+    n = shape.shape[0]
+    dip = rng.uniform(0.0, 1.0, (n, 1))
+    u = rng.random((n, 1))
+    flat = FLATNESS[None, :, 0] + u * (FLATNESS[None, :, 1] - FLATNESS[None, :, 0])
+    y1, y2 = shape[:, :, 2], shape[:, :, 4]
+    shape[:, :, 4] = np.where(y2 < y1, y1 + dip * (y2 - y1), y2)
+    for i, weight in ((0, 0.5), (2, 1.0), (4, 1.0), (5, 1.0)):
+        shape[:, :, i] += weight * flat * (1.0 - shape[:, :, i])
+    # how much of the lockout deceleration the device records (0: all of it)
+    shape[:, :, 5] += rng.uniform(0.0, 0.6, (n, 1)) * (1.0 - shape[:, :, 5])
+
+
 def make_lifters(rng: np.random.Generator, n: int) -> Lifters:
-    """Draw ``n`` lifters: archetype, size, strength, technique, devices and habits."""
+    """Draw ``n`` lifters: archetype, size, strength, technique, devices and habits.
+
+    The domain randomization of generator 2.0 (:func:`_randomize`) is drawn after the
+    draws of 1.x, so that a seed keeps its lifters' archetypes, ids and devices.
+    """
     shares = np.array([a.share for a in ARCHETYPES])
     archetype = np.sort(rng.choice(len(ARCHETYPES), size=n, p=shares / shares.sum()))
     archetype = rng.permutation(archetype)
@@ -177,16 +225,14 @@ def make_lifters(rng: np.random.Generator, n: int) -> Lifters:
     rel = _archetype_params(archetype, "squat_bw") * np.exp(rng.normal(0, 0.13, n))
     squat = rel * body_mass * np.where(male, 1.0, 0.8)
     ratios = lift_array("strength_ratio")
-    one_rm = squat[:, None] * ratios[None, :] * np.exp(rng.normal(0, 0.07, (n, len(LIFTS))))
+    one_rm = squat[:, None] * ratios[None, :] * np.exp(rng.normal(0, STRENGTH_SD, (n, len(LIFTS))))
     speed = _archetype_params(archetype, "speed") * np.exp(
         rng.normal(0, 1, n) * _archetype_params(archetype, "speed_sd")
     )
     loc_sd = lift_array("loc_sd")
     loc_shift = (
         _archetype_params(archetype, "loc_shift")[:, None]
-        + rng.normal(0, 1, (n, len(LIFTS)))
-        * loc_sd[None, :]
-        * np.where(archetype == 2, 0.8, 0.6)[:, None]
+        + rng.normal(0, 1, (n, len(LIFTS))) * loc_sd[None, :]
     )
     rom_sigma = lift_array("rom_sigma")
     rom_factor = _archetype_params(archetype, "rom_factor")[:, None] * np.exp(
@@ -197,21 +243,24 @@ def make_lifters(rng: np.random.Generator, n: int) -> Lifters:
     shape = SHAPES[None, :, :] + rng.normal(0, 0.035, (n, len(LIFTS), SHAPES.shape[1]))
     shape[:, :, [1, 3]] = SHAPES[None, :, [1, 3]] + rng.normal(0, 0.025, (n, len(LIFTS), 2))
     mix = np.array([ARCHETYPES[c].lift_mix for c in archetype.tolist()])
-    lift_pref = mix * rng.dirichlet(np.full(len(LIFTS), 4.0), n) * len(LIFTS)
+    lift_pref = mix * rng.dirichlet(np.full(len(LIFTS), LIFT_MIX_CONCENTRATION), n) * len(LIFTS)
     lift_pref /= lift_pref.sum(axis=1, keepdims=True)
     version = rng.choice(DEVICE_VERSIONS, size=n, p=DEVICE_SHARES)
     new_app = rng.random(n) < np.where(version == 1, 0.25, 0.8)
     start_day = rng.integers(0, 600, n)
-    return Lifters(
+    lifters = Lifters(
         user_id=_ids(rng, n, 28, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
         archetype=archetype,
         body_mass_kg=body_mass,
         height_factor=height_factor,
         one_rm_kg=one_rm,
         uses_lbs=rng.random(n) < 0.6,
-        speed=speed,
+        speed=speed[:, None] * np.ones(len(LIFTS)),
         loc_shift=loc_shift,
         rom_factor=rom_factor,
+        sumo=np.zeros(n, dtype=bool),
+        variant_rate=np.zeros(n),
+        duration_bias=np.ones(n),
         shape=shape,
         lift_pref=lift_pref,
         activity=np.exp(rng.normal(0, 0.5, n)),
@@ -223,6 +272,24 @@ def make_lifters(rng: np.random.Generator, n: int) -> Lifters:
         start_day=start_day,
         span_days=rng.integers(60, 420, n),
     )
+    _randomize(rng, lifters)
+    return lifters
+
+
+def _randomize(rng: np.random.Generator, lifters: Lifters) -> None:
+    """Generator 2.0's per-lifter spreads, in place: speed per lift, sumo, variants, trace
+    shapes and the device's duration (sources in physics.py)."""
+    n = lifters.size
+    lifters.speed *= np.exp(rng.normal(0, LIFT_SPEED_SD, (n, len(LIFTS))))
+    sumo = rng.random(n) < SUMO_SHARE
+    deadlift = LIFTS.index("deadlift")
+    lifters.sumo = sumo
+    lifters.rom_factor[:, deadlift] *= np.where(sumo, SUMO_ROM, 1.0)
+    lifters.loc_shift[:, deadlift] += np.where(sumo, SUMO_LOC, 0.0)
+    lifters.variant_rate = np.where(rng.random(n) < VARIANT_LIFTERS, rng.uniform(0.1, 0.6, n), 0.0)
+    _randomize_shapes(rng, lifters.shape)
+    long = rng.random(n) < LONG_DURATION_SHARE
+    lifters.duration_bias = np.where(long, rng.uniform(*LONG_DURATION, n), 1.0)
 
 
 def lifters_table(lifters: Lifters) -> dict[str, object]:

@@ -16,6 +16,10 @@ Sources of the numbers (as quoted in issue 3 and the literature it summarises):
   (Sanchez-Medina & Gonzalez-Badillo 2011, Med Sci Sports Exerc 43:1725).
 * Device noise: about 3 % coefficient of variation for linear position transducers and
   the OpenBarbell (Balsalobre-Fernandez et al. 2016; Goldsmith et al. 2019, PLoS ONE).
+* Velocity shapes: the bar starts from rest, so squat and deadlift traces start slow (the
+  real exports' peak / mean velocity is 1.8-2.0 on both, 1.3 on the bench press, 1.5 on the
+  overhead press); how much of the lockout deceleration a device records varies (real
+  end-of-rep slopes from -1.2 to +0.5 of peak speed per path).
 * Range of motion and peak velocity location: means of real OpenBarbell users as quoted by
   the study this project reproduces (bench about 343 mm, squat about 610 mm, deadlift about
   499 mm; peak velocity at about 63 %, 79 % and 68 % of ROM). The squat ROM and location
@@ -27,6 +31,40 @@ Sources of the numbers (as quoted in issue 3 and the literature it summarises):
   is about 300), sampled about every 30 mm of travel (sample: ROM / number of bulk values).
   So instantaneous velocity = TICK_UM / value and the bulk series' mean equals
   TICK_UM / mean velocity.
+
+Domain randomization (generator 2.0, issue 13: a classifier trained on generated data must
+label real exports). The spreads are drawn per lifter so that no single real lifter sits
+outside the generated population:
+
+* Speed at the same %1RM differs 13-25 % between lifters (individual load-velocity
+  profiles: Pestana-Melero et al. 2018, J Appl Biomech 34:184; Banyard et al. 2018, Int J
+  Sports Physiol Perform 13:763): lifter-level log-sd about 0.15 (archetypes' speed_sd),
+  plus about 0.06 per lift.
+* Heavy sessions: RPE 9-10 sets move at about 0.2-0.4 m/s (Helms et al. 2017, J Strength
+  Cond Res 31:292; squat about 0.23 m/s at RPE 10), so some workouts are "heavy days" at
+  90-98 % 1RM (workouts.HEAVY_DAY).
+* Strength ratios vary: deadlift / squat 1RM about 1.15 with a lifter-level log-sd of 0.12
+  on each lift, so about one lifter in five squats more than they deadlift (the lifter of
+  the real 2017-2018 export does: squat loads 111-134 kg, deadlift 120 kg).
+* Range of motion from body height and technique: squat depth, bench arch (log-sd 0.15:
+  real bench ROM 271-307 mm against a population mean of 343 mm), sumo deadlift (about a
+  quarter of lifters; the bar travels about 20-25 % less than conventional: Escamilla et
+  al. 2000, Med Sci Sports Exerc 32:1265). Overhead press ROM about 0.33 x body height
+  (real export 614 mm).
+* Peak-velocity location per lift and lifter: the study's population mean is 72 % of ROM;
+  the real overhead press peaks early (27 % of ROM: the bar is fastest leaving the
+  shoulders and slows through the sticking region by the forehead), the real bench at
+  51-77 %, deadlift 73 %, squat 81-90 %. Lifter-level sd 7-11 % of ROM.
+* Variants (:data:`VARIANTS`) with their own load, ROM, speed and peak location: pause
+  squat and bench (a pause removes the stretch-shortening cycle: lower concentric
+  velocity, Pallares et al. 2014, J Sports Sci 32:1165), tempo squat (slow eccentric and
+  a pause lower the concentric velocity: Wilk et al. 2018, J Hum Kinet 65:171), box squat
+  (depth set by the box), safety squat bar (1RM about 11 % below the back squat: Hecker et
+  al. 2019, J Strength Cond Res 33:2585), front squat (1RM about 80 % of the back squat:
+  Yavuz et al. 2015, J Sports Sci 33:1058), close-grip bench (longer bar path, 1RM about
+  90-95 %: Saeterbakken et al. 2017, PLoS ONE 12:e0179226) and sumo deadlift. Each is
+  typed under its own name (the real export's "SSB Squat", "Tempo Squats (2/2/1)") or,
+  as lifters often do, under the plain lift's.
 """
 
 from __future__ import annotations
@@ -60,7 +98,7 @@ class LiftPhysics:
     mvt: float  # mean velocity at 1RM, m/s
     slope: float  # m/s gained per unit of (1 - %1RM)
     rom_mm: float  # population mean ROM
-    rom_sigma: float  # lifter-level log-sd of ROM beyond body height
+    rom_sigma: float  # lifter-level log-sd of ROM beyond body height (depth, arch)
     loc_pct: float  # mean peak-velocity location, % of ROM
     loc_sd: float  # lifter-level sd of location
     strength_ratio: float  # 1RM relative to the squat 1RM
@@ -69,25 +107,76 @@ class LiftPhysics:
 
 PHYSICS: dict[str, LiftPhysics] = {
     "squat": LiftPhysics(
-        0.30, 1.45, 620.0, 0.19, 81.5, 9.0, 1.00, (0.55, 0.18, 0.62, 0.48, 0.50, 0.62)
+        0.30, 1.45, 610.0, 0.15, 82.0, 7.0, 1.00, (0.30, 0.18, 0.55, 0.48, 0.50, 0.62)
     ),
     "bench_press": LiftPhysics(
-        0.15, 1.60, 350.0, 0.12, 62.0, 12.0, 0.68, (0.50, 0.30, 0.84, 0.66, 0.62, 0.34)
+        0.15, 1.60, 335.0, 0.15, 63.0, 11.0, 0.68, (0.50, 0.30, 0.84, 0.66, 0.62, 0.34)
     ),
     "deadlift": LiftPhysics(
-        0.14, 1.35, 518.0, 0.09, 68.0, 7.0, 1.20, (0.34, 0.33, 0.66, 0.70, 0.72, 0.30)
+        0.14, 1.35, 540.0, 0.08, 69.0, 8.0, 1.15, (0.15, 0.33, 0.60, 0.70, 0.72, 0.30)
     ),
     "overhead_press": LiftPhysics(
-        0.19, 1.50, 480.0, 0.09, 56.0, 7.0, 0.45, (0.48, 0.36, 0.88, 0.66, 0.60, 0.30)
+        0.19, 1.50, 580.0, 0.10, 38.0, 11.0, 0.42, (0.48, 0.36, 0.88, 0.66, 0.60, 0.30)
     ),
     "barbell_row": LiftPhysics(
-        0.50, 1.00, 400.0, 0.10, 46.0, 6.0, 0.62, (0.40, 0.40, 0.80, 0.75, 0.94, 0.28)
+        0.50, 1.00, 400.0, 0.10, 46.0, 7.0, 0.62, (0.40, 0.40, 0.80, 0.75, 0.94, 0.28)
     ),
     "power_clean": LiftPhysics(
         0.95, 0.90, 1000.0, 0.07, 82.0, 5.0, 0.72, (0.30, 0.30, 0.55, 0.62, 0.50, 0.60)
     ),
 }
 SHAPES = np.array([PHYSICS[name].shape for name in LIFTS])
+STRENGTH_SD = 0.12  # lifter-level log-sd of each lift's 1RM around its strength ratio
+SUMO_SHARE = 0.25  # lifters who pull sumo
+SUMO_ROM = 0.78  # sumo bar travel relative to conventional (Escamilla et al. 2000)
+SUMO_LOC = 4.0  # sumo peak location shift, % of ROM (shorter pull, later lockout)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A variant of a lift, relative to the lift itself (sources in the module docstring)."""
+
+    label: str  # the name typed for it
+    lift: str
+    share: float  # share of the lift's sets of a lifter who trains variants
+    load: float  # 1RM relative to the lift's
+    rom: float  # ROM factor
+    speed: float  # velocity factor at the same %1RM of the variant
+    loc: float  # peak location shift, % of ROM
+    label_rate: float  # probability the set is typed with the variant's name
+
+
+# Code 0 is "no variant" (the lift itself); variant v is VARIANTS[v - 1].
+VARIANTS: tuple[Variant, ...] = (
+    Variant("Pause Squat", "squat", 0.20, 0.88, 1.00, 0.88, -2.0, 0.6),
+    Variant("Tempo Squats (2/2/1)", "squat", 0.15, 0.80, 1.00, 0.85, 0.0, 0.8),
+    Variant("Box Squat", "squat", 0.10, 0.92, 0.88, 0.95, -3.0, 0.7),
+    Variant("SSB Squat", "squat", 0.20, 0.89, 0.98, 0.95, 1.0, 0.9),
+    Variant("Front Squat", "squat", 0.15, 0.80, 1.02, 1.00, 2.0, 0.95),
+    Variant("Pause Bench", "bench_press", 0.30, 0.95, 1.00, 0.90, -3.0, 0.6),
+    Variant("Close Grip Bench", "bench_press", 0.20, 0.92, 1.10, 0.97, 2.0, 0.8),
+    # sumo: a lifter's technique, its ROM (SUMO_ROM) and peak location are the lifter's own
+    Variant("Sumo Deadlift", "deadlift", 0.0, 1.00, 1.00, 1.00, 0.0, 0.5),
+    Variant("Pause Deadlift", "deadlift", 0.10, 0.88, 1.00, 0.90, -2.0, 0.7),
+)
+SUMO_VARIANT = 1 + next(i for i, v in enumerate(VARIANTS) if v.label == "Sumo Deadlift")
+
+
+def variant_array(attr: str, default: float) -> np.ndarray:
+    """A Variant attribute indexed by variant code (code 0, the lift itself, is ``default``)."""
+    return np.array([default, *(getattr(v, attr) for v in VARIANTS)], dtype=float)
+
+
+def variant_table() -> tuple[np.ndarray, np.ndarray]:
+    """Per lift: the summed share of its variants, and the (lifts, variants + 1) cumulative
+    shares of the variant codes among its variant sets (code 0 never; a lift without
+    variants has an all-zero row). Sumo is a lifter's technique (share 0), not drawn."""
+    table = np.zeros((len(LIFTS), len(VARIANTS) + 1))
+    for code, v in enumerate(VARIANTS, start=1):
+        table[LIFTS.index(v.lift), code] = v.share
+    totals = table.sum(axis=1, keepdims=True)
+    shares = np.divide(table, totals, out=np.zeros_like(table), where=totals > 0)
+    return totals[:, 0], np.cumsum(shares, axis=1)
 
 
 def lift_array(attr: str) -> np.ndarray:

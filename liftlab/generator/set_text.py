@@ -20,7 +20,7 @@ from liftlab.generator.faults import (
     label_vocabulary,
 )
 from liftlab.generator.lifters import Lifters
-from liftlab.generator.physics import LB_KG
+from liftlab.generator.physics import LB_KG, variant_array
 from liftlab.generator.workouts import SetPlan
 
 DECIMAL_WEIGHT_RATE = 0.08  # new-app weights stored with many decimals ("184.664246824")
@@ -35,6 +35,7 @@ NO_TAGS = len(TAG_TEXT)  # old app: no tags field
 # deletion field by (new app, deleted): old apps write removed true/false, new ones deleted
 DELETION_TEXT = ['"removed":false,', '"removed":true,', "", '"deleted":true,']
 METRIC_TEXT = ["kgs", "lbs"]
+VARIANT_LOAD = variant_array("load", 1.0)
 
 
 def _table(texts: list[str | None]) -> np.ndarray:
@@ -75,7 +76,7 @@ class SetFields:
 
 def typed_weights(lifters: Lifters, plan: SetPlan) -> np.ndarray:
     """The number the lifter typed, in their unit (plates: 5 lb or 2.5 kg)."""
-    kg = plan.pct * lifters.one_rm_kg[plan.lifter, plan.lift]
+    kg = plan.pct * lifters.one_rm_kg[plan.lifter, plan.lift] * VARIANT_LOAD[plan.variant]
     lbs = lifters.uses_lbs[plan.lifter]
     step = np.where(lbs, 5.0, 2.5)
     value = np.where(lbs, kg / LB_KG, kg)
@@ -131,7 +132,7 @@ def set_fields(
 ) -> SetFields:
     """Exercise, weight, metric, rpe, deletion and tags of each set, faults applied."""
     n = plan.size
-    label, detail = exercise_labels(rng, plan.lift, fault)
+    label, detail = exercise_labels(rng, plan.lift, fault, plan.variant)
     typed = typed_weights(lifters, plan)
     lbs = lifters.uses_lbs[plan.lifter]
     new = lifters.new_app[plan.lifter]

@@ -7,11 +7,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from liftlab.generator.lifters import ARCHETYPES, Lifters
-from liftlab.generator.physics import max_reps
+from liftlab.generator.physics import LIFTS, SUMO_VARIANT, max_reps, variant_table
 
 EPOCH_MS = 1_483_228_800_000  # 2017-01-01T00:00:00Z
 DAY_MS = 86_400_000
 MAX_REPS = 10
+# Share of a lifter's workouts that are heavy days (working sets at 90-98 % 1RM, RPE 9-10,
+# about 0.2-0.4 m/s: physics.py), per archetype.
+HEAVY_DAY = np.array([0.25, 0.05, 0.08, 0.10])
+HEAVY_PCT = (0.90, 0.98)
+VARIANT_TOTAL, VARIANT_CUM = variant_table()
+DEADLIFT = LIFTS.index("deadlift")
 
 
 @dataclass
@@ -23,7 +29,8 @@ class SetPlan:
     workout: np.ndarray  # batch-local workout number
     set_number: np.ndarray
     is_warmup: np.ndarray
-    pct: np.ndarray
+    pct: np.ndarray  # of the variant's 1RM
+    variant: np.ndarray  # code: 0 = the lift itself, else physics.VARIANTS[code - 1]
     n_reps: np.ndarray
     rpe: np.ndarray  # true RPE (0 = would not be entered)
     start_ms: np.ndarray  # unix ms of the first edit
@@ -79,6 +86,18 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, np.arange(owner.size) - starts[owner]
 
 
+def _variants(
+    rng: np.random.Generator, lifters: Lifters, lifter: np.ndarray, lift: np.ndarray
+) -> np.ndarray:
+    """Variant code of each block (a lift in a workout): drawn at the lifter's variant rate
+    among the lift's variants; a sumo puller's other deadlifts are sumo."""
+    cum = VARIANT_CUM[lift]
+    drawn = np.minimum(_categorical(rng, cum), cum.shape[1] - 1)
+    use = rng.random(lift.size) < lifters.variant_rate[lifter] * VARIANT_TOTAL[lift]
+    sumo = (lift == DEADLIFT) & lifters.sumo[lifter]
+    return np.where(use, drawn, np.where(sumo, SUMO_VARIANT, 0)).astype(np.int64)
+
+
 def plan_workouts(rng: np.random.Generator, lifters: Lifters, n_workouts: int) -> SetPlan:
     """Plan ``n_workouts`` workouts: several lifts each, warm-ups then working sets."""
     p = lifters.activity / lifters.activity.sum()
@@ -96,6 +115,9 @@ def plan_workouts(rng: np.random.Generator, lifters: Lifters, n_workouts: int) -
     lo, hi = WORK_SETS[arch, 0], WORK_SETS[arch, 1]
     n_work = lo + np.floor(rng.random(arch.size) * (hi - lo + 1)).astype(np.int64)
     b_pct = np.clip(ZONE[arch, 0] + ZONE[arch, 1] * rng.normal(size=arch.size), 0.4, 0.98)
+    heavy_day = (rng.random(n_workouts) < HEAVY_DAY[lifters.archetype[w_lifter]])[b_workout]
+    b_pct = np.where(heavy_day, rng.uniform(*HEAVY_PCT, arch.size), b_pct)
+    b_variant = _variants(rng, lifters, b_lifter, b_lift)
     block, pos = _expand(n_warm + n_work)
     warm = pos < n_warm[block]
     n = block.size
@@ -121,6 +143,7 @@ def plan_workouts(rng: np.random.Generator, lifters: Lifters, n_workouts: int) -
         set_number=set_pos + 1,
         is_warmup=warm,
         pct=pct,
+        variant=b_variant[block],
         n_reps=reps.astype(np.int64),
         rpe=rpe,
         start_ms=start,

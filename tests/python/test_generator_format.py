@@ -25,6 +25,8 @@ from liftlab.generator.faults import (
     one_edit_typos,
     typo_table,
 )
+from liftlab.generator.lifters import LONG_DURATION
+from liftlab.generator.physics import VARIANTS
 from liftlab.generator.run import GenerateConfig, generate
 from liftlab.generator.writer import output_stem, sidecar_paths
 
@@ -33,6 +35,8 @@ HEX24 = re.compile(r"^[0-9a-f]{24}$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 MAC = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+VARIANT_LABELS = {lift: tuple(v.label for v in VARIANTS if v.lift == lift) for lift in CLEAN_LABEL}
 
 
 def _gen(folder: Path, name: str, **kw) -> Path:
@@ -184,8 +188,9 @@ def test_bulk_series_matches_rom_mean_and_peak(heavy_lines) -> None:
             assert 300.0 / (sum(bulk) / len(bulk)) == pytest.approx(mv, rel=0.1)
             assert 300.0 / min(bulk) == pytest.approx(pv, rel=0.15)
             assert rom / len(bulk) == pytest.approx(30, rel=0.25)
-            if version > 1:
-                assert float(data[7]) / 1e6 == pytest.approx(rom / mv / 1000, rel=0.1)
+            if version > 1:  # some devices report durations longer than ROM / mean velocity
+                ratio = float(data[7]) / 1e6 / (rom / mv / 1000)
+                assert 0.9 <= ratio <= LONG_DURATION[1] * 1.1
             checked += 1
     assert checked > 1000
 
@@ -244,7 +249,7 @@ def test_set_faults_are_visible_in_the_lines(heavy_lines, heavy_rows, heavy_trut
             continue
         first_line_of.setdefault(row.set_id, row.line_number)
         if fault is None or fault in ("revision", "garbage_rpe", "wrong_unit_label"):
-            assert typed == CLEAN_LABEL[lift]
+            assert typed in (CLEAN_LABEL[lift], *VARIANT_LABELS[lift])  # variants: own names
         if fault == "unlabeled":
             assert typed in (None, "")
         elif fault == "alias":
