@@ -120,10 +120,9 @@ LIFT_BOUNDS_SQL = (
     " min_plausible_rom_mm, max_plausible_rom_mm, max_plausible_duration_s"
     " from reference.lifts order by lift"
 )
-# Plausibility is judged against the typed lift; the checks slice by the resolved lift, so
-# the reps of a set the classifier relabelled may sit outside the resolved lift's bounds.
-# A systematic error (a wrong field offset, a unit change) moves most reps; that fails.
-RANGE_MOSTLY = 0.99
+# Plausibility is judged against the set's typed lift (the classifier's lift comes later and
+# reads the plausible reps), so the checks slice the reps by the typed lift too.
+TYPED_SETS = "select set_id from fct_sets where typed_lift_status = 'matched' and typed_lift = "
 # Implausible reps are device noise below this share of a file's usable reps (the per-file
 # gate in fct_rep_plausibility, threshold var max_implausible_rep_share): a warning.
 WARN = "warn"
@@ -131,22 +130,24 @@ ERROR = "error"
 
 
 def plausible_rep_checks(bounds: dict[str, LiftBounds]) -> list[Check]:
-    """Per lift: the plausible reps lie within the lift's bounds (the SQL rule holds)."""
+    """Per typed lift: every plausible rep lies within the lift's bounds (the SQL rule of
+    int_reps_decoded holds; a decoding or unit error makes reps implausible instead, which
+    the per-file share catches)."""
     checks = []
     for lift, bound in bounds.items():
         specs = (
-            between("mean_velocity_m_s", 0.0, bound.max_mean_velocity_m_s, mostly=RANGE_MOSTLY),
-            between("peak_velocity_m_s", 0.0, bound.max_peak_velocity_m_s, mostly=RANGE_MOSTLY),
-            between("rom_mm", bound.min_rom_mm, bound.max_rom_mm, mostly=RANGE_MOSTLY),
-            between("peak_velocity_location_pct", 0.0, 100.0, mostly=RANGE_MOSTLY),
-            between("duration_s", 0.0, bound.max_duration_s, mostly=RANGE_MOSTLY),
+            between("mean_velocity_m_s", 0.0, bound.max_mean_velocity_m_s),
+            between("peak_velocity_m_s", 0.0, bound.max_peak_velocity_m_s),
+            between("rom_mm", bound.min_rom_mm, bound.max_rom_mm),
+            between("peak_velocity_location_pct", 0.0, 100.0),
+            between("duration_s", 0.0, bound.max_duration_s),
         )
         checks.append(
             Check(
                 f"marts.fct_reps.plausible.{lift}",
                 "fct_reps",
                 specs,
-                where=f"is_plausible and lift = '{lift}'",
+                where=f"is_plausible and set_id in ({TYPED_SETS}'{lift}')",
             )
         )
     return checks
