@@ -70,9 +70,11 @@ def hide_labels(features: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Score:
-    accuracy: float
+    accuracy: float  # over every scored set (a set without a usable rep counts as wrong)
     n_sets: int
-    confusion: pd.DataFrame  # rows typed family, columns predicted lift, counts
+    accuracy_predicted: float  # over the scored sets that have a prediction
+    n_predicted: int
+    confusion: pd.DataFrame  # rows typed family, columns predicted lift ("none"), counts
 
 
 def score_sets(predictions: pd.DataFrame, families: pd.Series) -> Score:
@@ -88,8 +90,14 @@ def score_sets(predictions: pd.DataFrame, families: pd.Series) -> Score:
     confusion = pd.crosstab(
         pd.Series(known.to_numpy(), name="typed"), pd.Series(predicted.to_numpy(), name="predicted")
     )
-    accuracy = float(right.mean()) if len(right) else float("nan")
-    return Score(accuracy=accuracy, n_sets=len(right), confusion=confusion)
+    has = predicted.to_numpy() != "none"
+    return Score(
+        accuracy=float(right.mean()) if len(right) else float("nan"),
+        n_sets=len(right),
+        accuracy_predicted=float(right[has].mean()) if has.any() else float("nan"),
+        n_predicted=int(has.sum()),
+        confusion=confusion,
+    )
 
 
 def distance(generated: np.ndarray, real: np.ndarray) -> tuple[float, float]:
