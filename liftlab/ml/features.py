@@ -88,9 +88,11 @@ DEFAULT_FEATURES: tuple[str, ...] = tuple(
 # docs/bench/transfer.md): the measured rep kinematics and the lifter-relative ROM and speed,
 # without absolute loads (a lifter's strength and lift ratios vary: the real 2017-2018 lifter
 # squats more than they deadlift), trace-shape, set-structure (real lifters here do 4-6 reps a
-# set, the study's population 1.65) or load features. Trained on generated data only it
-# labelled 92-95 % of the real 2017-2018 export's sets and 95-98 % of the sample's, against
-# 85-87 % and 97 % with DEFAULT_FEATURES.
+# set, the study's population 1.65) or load features. Trained on generated data only (3
+# seeds x 5k / 20k sets, docs/bench/transfer.md) it labelled at least 84.5 % of the real
+# 2017-2018 export's sets (87.0 % of those with a usable rep; DEFAULT_FEATURES: 77.7 %,
+# 80.0 %) and 86.7 % of the sample's (DEFAULT_FEATURES: 93.3 %): better on the first, not
+# on the second, and short of the 95 % target on both. Not the default yet.
 TRANSFER_FEATURES: tuple[str, ...] = (
     "mean_velocity_m_s",
     "rom_mm",
