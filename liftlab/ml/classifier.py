@@ -117,6 +117,11 @@ class ClassifierConfig:
     # sets below 0.6 38 % (5 of 13), against 94 % for those at 0.6 or above; abstaining
     # there costs 5 % of the sets. On the real one-lifter export 2-3 % of the sets fall below.
     label_min_probability: float = 0.6
+    # Sets without a known lift average their probabilities with those of their nearest
+    # neighbour_k sets of the same lifter, neighbour_rounds times (liftlab.ml.neighbours:
+    # one lifter's sets of one lift lie together); 0 turns it off.
+    neighbour_k: int = 20
+    neighbour_rounds: int = 5
     # Cross-validate on at most this many labelled sets (whole lifters, sampled with the
     # seed); 0 = all. Keeps the build's evaluation to a few minutes at the study's scale.
     cv_max_sets: int = 10000
@@ -187,6 +192,8 @@ class ClassifierConfig:
             raise ValueError("cross_fit_folds must be at least 2")
         self.threads = max(1, int(self.threads))
         self.cv_jobs = max(1, int(self.cv_jobs))
+        self.neighbour_k = max(0, int(self.neighbour_k))
+        self.neighbour_rounds = max(0, int(self.neighbour_rounds))
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> ClassifierConfig:
@@ -850,11 +857,33 @@ def predict_set_probabilities(
     return set_probabilities(features["set_id"], proba, classes)
 
 
-def predict_sets(
-    model: Pipeline, feature_columns: list[str], features: pd.DataFrame
+def smooth_sets(
+    by_set: pd.DataFrame,
+    features: pd.DataFrame,
+    config: ClassifierConfig,
+    anchors: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Set-level predictions of ``model`` (see :func:`summarise_set_probabilities`)."""
-    return summarise_set_probabilities(predict_set_probabilities(model, feature_columns, features))
+    """``by_set`` after the within-lifter neighbour smoothing of the config
+    (:func:`liftlab.ml.neighbours.smooth_within_lifter`); unchanged when it is off."""
+    from liftlab.ml.neighbours import set_profiles, smooth_within_lifter
+
+    if config.neighbour_k < 2 or by_set.empty:
+        return by_set
+    return smooth_within_lifter(
+        by_set, set_profiles(features), anchors, config.neighbour_k, config.neighbour_rounds
+    )
+
+
+def predict_sets(
+    model: Pipeline,
+    feature_columns: list[str],
+    features: pd.DataFrame,
+    config: ClassifierConfig | None = None,
+) -> pd.DataFrame:
+    """Set-level predictions of ``model`` (see :func:`summarise_set_probabilities`), smoothed
+    within each lifter as the config says (no set's lift is known here)."""
+    by_set = predict_set_probabilities(model, feature_columns, features)
+    return summarise_set_probabilities(smooth_sets(by_set, features, config or ClassifierConfig()))
 
 
 def label_sets(
@@ -882,6 +911,8 @@ def label_sets(
     # Only the sets without an out-of-fold prediction go through the final model.
     rest = features[~isin(features["set_id"], cf.index)] if len(cf) else features
     by_final = predict_set_probabilities(model, feature_columns, rest)
+    labelled = base[base["typed_lift_status"] == LABELLED_STATUS].set_index("set_id")
+    by_final = smooth_sets(by_final, features, config, anchors=labelled["typed_lift"])
     parts = [frame for frame in (by_final, cf.astype(float)) if len(frame)]
     by_set = (pd.concat(parts) if parts else by_final).sort_index()
     origin = pd.Series("final_model", index=by_set.index, dtype=object)

@@ -40,6 +40,7 @@ from liftlab.ml.features import (
     build_rep_features,
     trace_features_csr,
 )
+from liftlab.ml.neighbours import REP_COLUMNS as SMOOTHING_COLUMNS
 
 REP_COLUMNS = (
     "rep_id",
@@ -423,8 +424,10 @@ def _label_frame(sets, features, artifact, cross_fitted, config: ClassifierConfi
         labels = label_sets(sets_df, empty, _NoModel(), [], config)
         model_name = version = None
     else:
-        # only the columns the model reads: at millions of reps the rest is gigabytes
-        features_df = _frame(features, ("set_id", *artifact.feature_columns))
+        # only the columns the model and the neighbour smoothing read: at millions of reps
+        # the rest is gigabytes
+        columns = dict.fromkeys(("set_id", *artifact.feature_columns, *SMOOTHING_COLUMNS))
+        features_df = _frame(features, tuple(columns))
         if cross_fitted is not None and len(cross_fitted):
             # this bucket's sets only (label_sets would take the same rows from a copy of all)
             cross_fitted = cross_fitted[isin(cross_fitted.index, sets_df["set_id"])]

@@ -14,12 +14,14 @@ def model(dbt, session):
     relabel_min_probability = dbt.config.get("classifier_relabel_min_probability")
     relabel_max_typed_probability = dbt.config.get("classifier_relabel_max_typed_probability")
     label_min_probability = dbt.config.get("classifier_label_min_probability")
+    neighbour_k = dbt.config.get("classifier_neighbour_k")
     artifact_dir = dbt.config.get("classifier_artifact_dir")
     batch_reps = parse_setting(dbt.config.get("ml_batch_reps"))
     config = classifier_config(
         relabel_min_probability=relabel_min_probability,
         relabel_max_typed_probability=relabel_max_typed_probability,
         label_min_probability=label_min_probability,
+        neighbour_k=neighbour_k,
     )
     return prediction_batches(
         dbt.ref("int_sets_aggregated"),

@@ -28,6 +28,7 @@ MART_KEYS = {
     "dim_lifters": "lifter_id",
     "rejected_records": "rejected_record_id",
     "fct_record_counts": "level",
+    "fct_rep_plausibility": "source_file_key",
 }
 MAC = re.compile(r"(?<![0-9A-Fa-f])([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])")
 REPORT_SITE = REPO / "reports" / "build"
@@ -73,7 +74,9 @@ def _normal(value):
 
 # Columns the classifier derives: retrained on more data after an append, it may resolve
 # an old set's lift differently, which is intended; every other column must not change.
-MODEL_DERIVED = {"fct_sets": ["lift", "lift_source"], "fct_reps": ["lift"]}
+# the columns the classifier decides (lift_variant is the typed variant only where the
+# typed lift stands)
+MODEL_DERIVED = {"fct_sets": ["lift", "lift_source", "lift_variant"], "fct_reps": ["lift"]}
 
 
 def mart_checksums(
