@@ -27,4 +27,4 @@ Output bytes depend only on the seed, the counts, the profile and the batch size
 batch has its own generator seeded by (seed, batch index)); never on time or workers.
 """
 
-GENERATOR_VERSION = "2.0.0"
+GENERATOR_VERSION = "2.1.0"
