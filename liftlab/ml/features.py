@@ -106,6 +106,12 @@ TRANSFER_FEATURES: tuple[str, ...] = (
     "rel_rom",
 )
 
+# feature lists a setting may name instead of listing them (var classifier_features)
+NAMED_FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "default": DEFAULT_FEATURES,
+    "transfer": TRANSFER_FEATURES,
+}
+
 ID_COLUMNS: tuple[str, ...] = (
     "rep_id",
     "set_id",
@@ -122,11 +128,14 @@ def validate_features(
 ) -> list[str]:
     """Return the feature list, or raise ValueError naming the unknown ones and the valid ones.
 
-    ``None`` or an empty list means the default list. A single comma-separated string is
-    accepted (handy for ``--vars``).
+    ``None`` or an empty list means the default list; ``"transfer"`` (or ``"default"``)
+    names one of NAMED_FEATURE_SETS. A single comma-separated string is accepted (handy for
+    ``--vars``).
     """
     if features is None:
         return list(DEFAULT_FEATURES)
+    if isinstance(features, str) and features.strip() in NAMED_FEATURE_SETS:
+        return list(NAMED_FEATURE_SETS[features.strip()])
     if isinstance(features, str):
         features = [f.strip() for f in features.split(",") if f.strip()]
     features = list(features)

@@ -27,6 +27,7 @@ from liftlab.ml.classifier import (
     parse_model_name,
     predict_sets,
 )
+from liftlab.ml.features import TRANSFER_FEATURES
 from liftlab.ml.synthetic import make_frames
 
 FAST = {"forest_trees": 20, "boosting_iterations": 30, "cv_folds": 3}
@@ -160,6 +161,8 @@ def test_validate_features_lists_valid_names():
     assert validate_features(None) == list(DEFAULT_FEATURES)
     assert set(DEFAULT_FEATURES) < set(ALL_FEATURES)
     assert validate_features("rom_mm, load_kg") == ["rom_mm", "load_kg"]
+    assert validate_features("transfer") == list(TRANSFER_FEATURES)
+    assert "load_kg" not in validate_features("transfer")
     with pytest.raises(ValueError, match=r"unknown classifier feature\(s\): bogus.*Valid"):
         validate_features(["rom_mm", "bogus"])
     with pytest.raises(ValueError, match="mean_velocity_m_s"):
