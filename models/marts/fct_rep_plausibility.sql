@@ -6,6 +6,15 @@
     decoding, or the file, is wrong, and the quality checkpoint fails on it.
 #}
 
+{%- set implausible_reasons = [
+    'velocity_implausible',
+    'mean_above_peak_velocity',
+    'rom_implausible',
+    'peak_location_implausible',
+    'duration_implausible',
+    'acceleration_implausible',
+] %}
+
 with
 
 reps as (
@@ -38,20 +47,12 @@ per_file as (
         count(*) as rep_count_kept,
         count(*) filter (where reps.is_usable) as rep_count_usable,
         count(*) filter (where reps.is_plausible) as rep_count_plausible,
+        {% for reason in implausible_reasons -%}
+            count(*) filter (where reps.implausible_measurement = '{{ reason }}')
+                as rep_count_{{ reason }},
+        {% endfor -%}
         count(*) filter (where reps.is_usable and not reps.is_plausible)
-            as rep_count_implausible,
-        count(*) filter (where reps.implausible_measurement = 'velocity_implausible')
-            as rep_count_velocity_implausible,
-        count(*) filter (where reps.implausible_measurement = 'mean_above_peak_velocity')
-            as rep_count_mean_above_peak_velocity,
-        count(*) filter (where reps.implausible_measurement = 'rom_implausible')
-            as rep_count_rom_implausible,
-        count(*) filter (where reps.implausible_measurement = 'peak_location_implausible')
-            as rep_count_peak_location_implausible,
-        count(*) filter (where reps.implausible_measurement = 'duration_implausible')
-            as rep_count_duration_implausible,
-        count(*) filter (where reps.implausible_measurement = 'acceleration_implausible')
-            as rep_count_acceleration_implausible
+            as rep_count_implausible
     from reps
     inner join documents
     on reps.document_id = documents.document_id
@@ -68,12 +69,9 @@ final as (
         rep_count_usable,
         rep_count_plausible,
         rep_count_implausible,
-        rep_count_velocity_implausible,
-        rep_count_mean_above_peak_velocity,
-        rep_count_rom_implausible,
-        rep_count_peak_location_implausible,
-        rep_count_duration_implausible,
-        rep_count_acceleration_implausible,
+        {% for reason in implausible_reasons -%}
+            rep_count_{{ reason }},
+        {% endfor -%}
         coalesce(rep_count_implausible / nullif(rep_count_usable, 0), 0.0)
             as implausible_rep_share,
         {{ var('max_implausible_rep_share') }}::double as max_implausible_rep_share,

@@ -208,7 +208,9 @@ def test_pipelines_scale_where_needed(name, steps):
 # ---- training and evaluation ----------------------------------------------------------
 
 
-def test_cross_validation_is_grouped_by_lifter(features, monkeypatch):
+@pytest.fixture()
+def group_splits(monkeypatch) -> list[tuple[set, set]]:
+    """The (training groups, test groups) of every GroupKFold split made during the test."""
     from sklearn.model_selection import GroupKFold
 
     seen = []
@@ -220,6 +222,11 @@ def test_cross_validation_is_grouped_by_lifter(features, monkeypatch):
             yield train, test
 
     monkeypatch.setattr(GroupKFold, "split", spy)
+    return seen
+
+
+def test_cross_validation_is_grouped_by_lifter(features, group_splits):
+    seen = group_splits
     metrics, confusion, oof = cross_validate(
         features, "knn_study", "study3", ClassifierConfig(**FAST)
     )
@@ -265,19 +272,9 @@ def _one_lifter(features: pd.DataFrame, sets_per_workout: int) -> pd.DataFrame:
     return out.assign(workout_id=[f"w{i // sets_per_workout}" for i in order])
 
 
-def test_cv_falls_back_to_workouts_with_fewer_lifters_than_folds(features, monkeypatch):
-    from sklearn.model_selection import GroupKFold
-
+def test_cv_falls_back_to_workouts_with_fewer_lifters_than_folds(features, group_splits):
+    seen = group_splits
     one = _one_lifter(features, sets_per_workout=6)
-    seen = []
-    original = GroupKFold.split
-
-    def spy(self, x, y=None, groups=None):
-        for train, test in original(self, x, y, groups):
-            seen.append((set(groups[train]), set(groups[test])))
-            yield train, test
-
-    monkeypatch.setattr(GroupKFold, "split", spy)
     metrics, _, oof = cross_validate(one, "knn_study", "all6", ClassifierConfig(**FAST))
     assert len(seen) == 3
     for train_groups, test_groups in seen:
