@@ -3,7 +3,9 @@
 No retraining: the export is landed into a temporary DuckDB file and only the staging and
 intermediate models are built over it (the same SQL as the warehouse build), the rep
 features are computed as in ``ml_rep_features``, and the saved model predicts each kept set
-(its reps' probabilities averaged). Writes CSV, or Parquet when the output name ends in
+(its reps' probabilities averaged; a set whose lift the export does not type is then
+smoothed over the lifter's nearest sets, the typed ones as anchors, exactly as
+``fct_set_exercise_predictions`` does: liftlab.ml.neighbours). Writes CSV, or Parquet when the output name ends in
 ``.parquet``, with columns ``set_id``, ``predicted_lift``, ``probability`` (empty for a set
 without a usable rep).
 
@@ -115,7 +117,7 @@ def classify(data: str, *, warehouse=None, model_dir=None, version=None, quiet=T
     import duckdb
 
     from liftlab.landing import resolve_inputs
-    from liftlab.ml.classifier import predict_sets
+    from liftlab.ml.classifier import predict_sets, typed_lifts
     from liftlab.ml.warehouse import rep_features
     from liftlab.warehouse import WAREHOUSE_ENV_VAR
 
@@ -134,9 +136,14 @@ def classify(data: str, *, warehouse=None, model_dir=None, version=None, quiet=T
             else:
                 os.environ[WAREHOUSE_ENV_VAR] = previous
         with duckdb.connect(str(database)) as con:  # dbt may still hold it open
-            sets = con.sql("select set_id from int_sets_aggregated").df()
+            sets = con.sql(
+                "select set_id, typed_lift, typed_lift_status from int_sets_aggregated"
+            ).df()
             features = rep_features(con.table("int_reps_decoded"), con.table("int_sets_aggregated"))
-    predictions = predict_sets(artifact.model, artifact.feature_columns, features)
+    # the export's own typed sets anchor the within-lifter smoothing, as in the warehouse
+    predictions = predict_sets(
+        artifact.model, artifact.feature_columns, features, typed=typed_lifts(sets)
+    )
     labels = sets.merge(predictions, on="set_id", how="left")
     labels = labels.sort_values("set_id", kind="stable").reset_index(drop=True)
     return labels[list(OUTPUT_COLUMNS)]

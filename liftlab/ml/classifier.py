@@ -857,21 +857,32 @@ def predict_set_probabilities(
     return set_probabilities(features["set_id"], proba, classes)
 
 
+def typed_lifts(sets: pd.DataFrame) -> pd.Series:
+    """The typed lift of each labelled (matched) set of ``sets``, indexed by set_id."""
+    labelled = sets[sets["typed_lift_status"] == LABELLED_STATUS]
+    return labelled.drop_duplicates("set_id").set_index("set_id")["typed_lift"]
+
+
 def smooth_sets(
     by_set: pd.DataFrame,
     features: pd.DataFrame,
     config: ClassifierConfig,
-    anchors: pd.Series | None = None,
+    typed: pd.Series | None = None,
 ) -> pd.DataFrame:
     """``by_set`` after the within-lifter neighbour smoothing of the config
-    (:func:`liftlab.ml.neighbours.smooth_within_lifter`); unchanged when it is off."""
+    (:func:`liftlab.ml.neighbours.smooth_within_lifter`): the sets whose lift is not
+    ``typed`` (typed_lifts) are smoothed, the typed ones take part as anchors and keep their
+    own rows. Unchanged when the smoothing is off."""
     from liftlab.ml.neighbours import set_profiles, smooth_within_lifter
 
     if config.neighbour_k < 2 or by_set.empty:
         return by_set
-    return smooth_within_lifter(
-        by_set, set_profiles(features), anchors, config.neighbour_k, config.neighbour_rounds
+    typed = typed if typed is not None else pd.Series(dtype=object)
+    known = by_set.index.isin(typed.index)
+    smoothed = smooth_within_lifter(
+        by_set[~known], set_profiles(features), typed, config.neighbour_k, config.neighbour_rounds
     )
+    return pd.concat([by_set[known], smoothed]).reindex(by_set.index)
 
 
 def predict_sets(
@@ -879,11 +890,13 @@ def predict_sets(
     feature_columns: list[str],
     features: pd.DataFrame,
     config: ClassifierConfig | None = None,
+    typed: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Set-level predictions of ``model`` (see :func:`summarise_set_probabilities`), smoothed
-    within each lifter as the config says (no set's lift is known here)."""
+    within each lifter as the config says, the ``typed`` sets (typed_lifts) as anchors."""
     by_set = predict_set_probabilities(model, feature_columns, features)
-    return summarise_set_probabilities(smooth_sets(by_set, features, config or ClassifierConfig()))
+    config = config or ClassifierConfig()
+    return summarise_set_probabilities(smooth_sets(by_set, features, config, typed))
 
 
 def label_sets(
@@ -911,8 +924,7 @@ def label_sets(
     # Only the sets without an out-of-fold prediction go through the final model.
     rest = features[~isin(features["set_id"], cf.index)] if len(cf) else features
     by_final = predict_set_probabilities(model, feature_columns, rest)
-    labelled = base[base["typed_lift_status"] == LABELLED_STATUS].set_index("set_id")
-    by_final = smooth_sets(by_final, features, config, anchors=labelled["typed_lift"])
+    by_final = smooth_sets(by_final, features, config, typed_lifts(base))
     parts = [frame for frame in (by_final, cf.astype(float)) if len(frame)]
     by_set = (pd.concat(parts) if parts else by_final).sort_index()
     origin = pd.Series("final_model", index=by_set.index, dtype=object)
