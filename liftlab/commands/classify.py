@@ -5,9 +5,9 @@ intermediate models are built over it (the same SQL as the warehouse build), the
 features are computed as in ``ml_rep_features``, and the saved model predicts each kept set
 (its reps' probabilities averaged; a set whose lift the export does not type is then
 smoothed over the lifter's nearest sets, the typed ones as anchors, exactly as
-``fct_set_exercise_predictions`` does: liftlab.ml.neighbours). Writes CSV, or Parquet when the output name ends in
-``.parquet``, with columns ``set_id``, ``predicted_lift``, ``probability`` (empty for a set
-without a usable rep).
+``fct_set_exercise_predictions`` does: liftlab.ml.neighbours). Writes CSV, or Parquet when
+the output name ends in ``.parquet``, with columns ``set_id``, ``predicted_lift``,
+``probability`` (empty for a set without a usable rep).
 
 Which model: ``--model-dir`` (an artifact root or one version's directory) and
 ``--version``; otherwise the artifacts beside the warehouse
