@@ -22,7 +22,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from liftlab.ml.classifier import ClassifierConfig, predict_sets, train_and_evaluate
+from liftlab.ml.classifier import (
+    ClassifierConfig,
+    predict_set_probabilities,
+    smooth_sets,
+    summarise_set_probabilities,
+    train_and_evaluate,
+)
 from liftlab.ml.features import DEFAULT_FEATURES, TRANSFER_FEATURES
 from liftlab.ml.transfer import (
     export_features,
@@ -39,8 +45,6 @@ REAL = ("app_history_2017_2018.json", "app_history_sample.json")
 KEY = ("features", "seed", "train_sets", "export")
 SETS_PER_LIFTER = 20  # more lifters, more varied training data (5k sets: 83 -> 87 %)
 FEATURE_SETS = {"default": DEFAULT_FEATURES, "transfer": TRANSFER_FEATURES}
-# predict_sets smooths within each lifter by default (liftlab.ml.neighbours); this turns it off
-UNSMOOTHED = ClassifierConfig(neighbour_k=0)
 
 
 def generate(out: Path, sets: int, seed: int) -> None:
@@ -87,9 +91,13 @@ def main(argv: list[str] | None = None) -> int:
                     config = ClassifierConfig(features=list(columns))
                     result = train_and_evaluate(features, config, evaluate=False)
                     for name, (hidden, families, _) in real.items():
-                        predicted = predict_sets(result.model, result.feature_columns, hidden)
-                        score = score_sets(predicted, families)
-                        raw = predict_sets(result.model, result.feature_columns, hidden, UNSMOOTHED)
+                        # the model's own set probabilities, then the within-lifter smoothing
+                        by_set = predict_set_probabilities(
+                            result.model, result.feature_columns, hidden
+                        )
+                        raw = summarise_set_probabilities(by_set)
+                        smoothed = smooth_sets(by_set, hidden, config)
+                        score = score_sets(summarise_set_probabilities(smoothed), families)
                         key = (feature_set, seed, size, name)
                         rows.append(dict(zip(KEY, key, strict=True), accuracy=score.accuracy))
                         rows[-1]["n_sets"] = score.n_sets

@@ -50,9 +50,9 @@ REP_COLUMNS: tuple[str, ...] = (
 def set_profiles(features: pd.DataFrame) -> pd.DataFrame:
     """One row per set (index set_id): lifter_id and the medians of PROFILE_COLUMNS over the
     set's reps (ml_rep_features rows, REP_COLUMNS)."""
-    frame = features[["set_id", "lifter_id", "rom_mm", "peak_velocity_location_pct"]].copy()
+    frame = features[list(REP_COLUMNS)].copy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = features["peak_velocity_m_s"] / features["mean_velocity_m_s"]
+        ratio = frame.pop("peak_velocity_m_s") / frame.pop("mean_velocity_m_s")
     frame["peak_to_mean_velocity"] = ratio.to_numpy(dtype=float)
     frame["lifter_id"] = frame["lifter_id"].fillna("")
     grouped = frame.groupby("set_id", sort=True)
@@ -87,16 +87,16 @@ def _neighbour_weights(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarr
 def smooth_within_lifter(
     proba: pd.DataFrame,
     profiles: pd.DataFrame,
-    anchors: pd.Series | None = None,
-    k: int = 10,
-    rounds: int = 3,
+    anchors: pd.Series | None,
+    k: int,
+    rounds: int,
 ) -> pd.DataFrame:
-    """``proba`` (index set_id, one column per class) after ``rounds`` rounds of averaging
-    each set's probabilities with its ``k`` nearest sets of the same lifter, weighted by
-    :func:`_neighbour_weights` (``profiles``
-    from :func:`set_profiles`). ``anchors`` (index set_id, a class name) are sets whose lift
-    is known: they take part as one-hot rows and stay fixed. Only the rows of ``proba`` come
-    back; ``k`` below 2 returns ``proba`` unchanged."""
+    """``proba`` (index set_id, one column per class) after ``rounds`` rounds of label
+    spreading over each set's ``k`` nearest sets of the same lifter (``profiles`` from
+    :func:`set_profiles`, weights from :func:`_neighbour_weights`). ``anchors`` (index
+    set_id, a class name) are sets whose lift is known: they take part as one-hot rows and
+    stay fixed. Only the rows of ``proba`` come back; ``k`` below 2 returns ``proba``
+    unchanged. The settings are ClassifierConfig's neighbour_k / neighbour_rounds."""
     if k < 2 or rounds < 1 or proba.empty:
         return proba
     classes = list(proba.columns)

@@ -49,7 +49,7 @@ def lifter_sets() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_a_lifters_minority_of_wrong_sets_follows_the_sets_like_them(lifter_sets):
     reps, proba = lifter_sets
-    smoothed = smooth_within_lifter(proba, set_profiles(reps), k=20, rounds=5)
+    smoothed = smooth_within_lifter(proba, set_profiles(reps), None, k=20, rounds=5)
     assert list(smoothed.index) == list(proba.index)
     predicted = smoothed.idxmax(axis=1)
     assert (predicted.filter(like="dl") == "deadlift").all()
@@ -71,6 +71,6 @@ def test_anchors_spread_their_typed_lift_and_stay_out_of_the_result(lifter_sets)
 def test_off_and_tiny_inputs_change_nothing(lifter_sets):
     reps, proba = lifter_sets
     profiles = set_profiles(reps)
-    pd.testing.assert_frame_equal(smooth_within_lifter(proba, profiles, k=0), proba)
+    pd.testing.assert_frame_equal(smooth_within_lifter(proba, profiles, None, k=0, rounds=5), proba)
     one = proba.loc[["b00"]]
-    pd.testing.assert_frame_equal(smooth_within_lifter(one, profiles), one)
+    pd.testing.assert_frame_equal(smooth_within_lifter(one, profiles, None, k=20, rounds=5), one)
