@@ -1,4 +1,5 @@
-"""Landing: split raw OpenBarbell / RepOne exports into one raw row per set document.
+"""Landing: split raw OpenBarbell / RepOne exports into one raw row per set document (per
+rep row for the app's CSV).
 
 Landing does no interpretation of a document's fields (that is SQL's job in staging). It only
 finds document boundaries in the three shapes of the format doc, keeps each document's
@@ -8,6 +9,7 @@ not read:
 * JSON Lines (a server dump): one document per non-blank line;
 * a JSON array of documents (a server dump);
 * the app's history object, keyed by set id (one lifter, no ``userID``);
+* the app's CSV export (one row per rep; :mod:`liftlab.app_csv`), one raw row per line;
 
 each optionally gzip-compressed. A line or a tail of a file that cannot be split or decoded
 still lands, as a row with ``landing_error`` set, so that staging quarantines it with its
@@ -31,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from liftlab import app_csv
 
 RAW_SCHEMA = "raw"
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
@@ -67,12 +71,13 @@ class FileProblem:
 
 
 def resolve_inputs(data: str) -> list[Path]:
-    """Files named by ``data``: a file, a directory (recursively, JSON files) or a glob."""
+    """Files named by ``data``: a file, a directory (recursively, JSON and CSV files) or a
+    glob."""
     path = Path(data)
     if path.is_file():
         return [path.resolve()]
     if path.is_dir():
-        found = [p for p in path.rglob("*") if p.is_file() and _is_json_name(p.name)]
+        found = [p for p in path.rglob("*") if p.is_file() and _is_input_name(p.name)]
         return sorted(p.resolve() for p in found)
     matches = [Path(m) for m in glob.glob(data, recursive=True)]
     files = sorted(p.resolve() for p in matches if p.is_file())
@@ -81,12 +86,12 @@ def resolve_inputs(data: str) -> list[Path]:
     return files
 
 
-def _is_json_name(name: str) -> bool:
+def _is_input_name(name: str) -> bool:
     lowered = name.lower()
     if ".truth" in lowered or lowered.endswith(".manifest.json"):
         # the generator's ground truth and manifest sit beside its export: never input
         return False
-    return lowered.endswith(JSON_SUFFIXES)
+    return lowered.endswith(JSON_SUFFIXES) or app_csv.is_csv_name(lowered)
 
 
 # --------------------------------------------------------------------------------------
@@ -145,14 +150,19 @@ def file_sha256(path: Path) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def detect_shape(head: str) -> str | None:
-    """``jsonl``, ``array`` or ``app_history`` from the first part of a file (None: empty).
+def detect_shape(head: str, name: str | None = None) -> str | None:
+    """``jsonl``, ``array``, ``app_history``, or the app's CSV (``app_csv``,
+    ``app_csv_tags``, ``csv_unknown_header``: :mod:`liftlab.app_csv`) from the first part
+    of a file and its name (None: empty).
 
     A history object's first member is ``"<set id>": {...}``: a key whose value is an
     object; a set document (the first line of JSON Lines) has no object-valued field."""
-    stripped = head.lstrip(_WHITESPACE)
+    stripped = head.lstrip(_WHITESPACE + "\ufeff")
     if not stripped:
         return None
+    csv_shape = app_csv.csv_shape(stripped, name)
+    if csv_shape:
+        return csv_shape
     if stripped[0] == "[":
         return "array"
     if stripped[0] != "{":
@@ -280,8 +290,8 @@ def _tail(text: str, position: int, ordinal: int, shape: str, reason: str) -> Ra
 SHAPE_PEEK_BYTES = 1 << 16
 
 
-def peek_shape(path: Path) -> str | None:
-    """The shape of a file, read from its first bytes (as many as are readable)."""
+def peek_head(path: Path) -> str:
+    """The first bytes of a file as text (as many as are readable)."""
     head = b""
     try:
         with open_binary(path) as handle:
@@ -292,12 +302,27 @@ def peek_shape(path: Path) -> str | None:
                 head += chunk
     except _READ_ERRORS:
         pass
-    return detect_shape(head.decode("utf-8", errors="replace"))
+    return head.decode("utf-8", errors="replace")
+
+
+def peek_shape(path: Path) -> str | None:
+    """The shape of a file, from its first bytes and its name."""
+    return detect_shape(peek_head(path), path.name)
 
 
 def iter_documents(path: Path, shape: str, problems: list[FileProblem]) -> Iterator[RawDocument]:
     """The raw documents of a file. JSON Lines stream line by line (bounded memory); an
-    array or a history object is split from the whole text with exact original spans."""
+    array or a history object is split from the whole text with exact original spans; the
+    app's CSV lands one row per line after its header (its exact text, without the line
+    ending)."""
+    if shape in app_csv.CSV_SHAPES:
+        yield from _csv_rows(path, shape, problems)
+        return
+    if shape == app_csv.UNKNOWN_HEADER:
+        problems.append(
+            FileProblem(1, app_csv.UNKNOWN_HEADER, app_csv.unknown_header_detail(peek_head(path)))
+        )
+        return
     if shape == "jsonl":
         for number, raw_line in iter_lines(path, problems):
             if not raw_line.strip():
@@ -309,6 +334,18 @@ def iter_documents(path: Path, shape: str, problems: list[FileProblem]) -> Itera
     text, valid = decode_utf8(read_all(path, problems))
     for document in SPLITTERS[shape](text):
         yield document if valid else _mark_invalid_utf8(document)
+
+
+def _csv_rows(path: Path, shape: str, problems: list[FileProblem]) -> Iterator[RawDocument]:
+    """One raw row per non-blank line after the header; ordinal counts the rows."""
+    ordinal = 0
+    for number, raw_line in iter_lines(path, problems):
+        if number == 1 or not raw_line.strip():
+            continue
+        line, valid = decode_utf8(raw_line)
+        ordinal += 1
+        text = line.rstrip("\r\n")
+        yield RawDocument(ordinal, number, shape, None, text, None if valid else "invalid_utf8")
 
 
 def _mark_invalid_utf8(document: RawDocument) -> RawDocument:

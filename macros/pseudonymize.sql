@@ -7,3 +7,12 @@
 {% macro pseudonymize(expression) -%}
     left(sha256('{{ env_var("LIFTLAB_ID_SALT", "liftlab-demo-salt") }}' || '|' || ({{ expression }})), 16)
 {%- endmacro %}
+
+
+{#
+    The identifier of the lifter of a file without user ids (the app's history object, the
+    app's CSV export): one file is one lifter. Pseudonymized like a user id.
+#}
+{% macro file_lifter_key(source_file_name) -%}
+    'file:' || {{ source_file_name }}
+{%- endmacro %}

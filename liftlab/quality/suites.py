@@ -197,6 +197,7 @@ def device_noise_checks() -> list[Check]:
 KEPT_DOCUMENTS = (
     "select count(*) from int_set_documents_triaged where document_disposition = 'kept'"
 )
+CSV_SHAPES_SQL = "('app_csv', 'app_csv_tags')"  # liftlab.app_csv.CSV_SHAPES
 
 
 def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
@@ -212,10 +213,41 @@ def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
                 not_null("lifter_id"),
                 matches("lifter_id", HEX_ID),
                 row_count(
-                    "select count(*) from raw.set_documents",
-                    "one row per landed document (raw.set_documents)",
+                    "select count(*) from raw.set_documents"
+                    f" where source_shape not in {CSV_SHAPES_SQL}",
+                    "one row per landed JSON document (raw.set_documents)",
                 ),
             ),
+        ),
+        Check(
+            "staging.stg_openbarbell__csv_rows",
+            "stg_openbarbell__csv_rows",
+            (
+                not_null("csv_row_id"),
+                unique("csv_row_id"),
+                matches("lifter_id", HEX_ID),
+                row_count(
+                    "select count(*) from raw.set_documents"
+                    f" where source_shape in {CSV_SHAPES_SQL}",
+                    "one row per landed line of an app CSV (raw.set_documents)",
+                ),
+            ),
+        ),
+        # the CSV files whose day-month order no date settled (the locale form decided):
+        # a warning naming each file
+        Check(
+            "staging.stg_openbarbell__csv_rows.date_order_from_locale_form",
+            "stg_openbarbell__csv_rows",
+            (
+                Spec(
+                    "ExpectColumnValuesToBeNull",
+                    {"column": "source_file_name"},
+                    note="CSV files whose day-month order was taken from the locale form"
+                    " (no date number above 12); set var app_csv_date_order if it is wrong",
+                ),
+            ),
+            where="date_order_decided_by = 'locale_form'",
+            severity=WARN,
         ),
         Check(
             "staging.stg_openbarbell__set_documents.readable",
@@ -323,16 +355,18 @@ def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
             (
                 not_null("rejected_record_id"),
                 unique("rejected_record_id"),
-                in_set("level", ("file", "document", "rep")),
+                in_set("level", ("file", "document", "csv_row", "rep")),
                 not_null("reason"),
                 not_null("source_file_name"),
                 row_count(
                     "select (select count(*) from raw.landing_file_errors)"
                     " + (select count(*) from int_set_documents_triaged"
                     "    where document_disposition = 'quarantined')"
+                    " + (select count(*) from stg_openbarbell__csv_rows"
+                    "    where quarantine_reason is not null)"
                     " + (select count(*) from int_reps_decoded"
                     "    where rep_disposition = 'quarantined')",
-                    "file problems + quarantined documents + quarantined reps",
+                    "file problems + quarantined documents, CSV lines and reps",
                 ),
             ),
         ),
@@ -346,7 +380,7 @@ def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
                     "ExpectColumnPairValuesToBeEqual",
                     {"column_A": "records_read", "column_B": "records_accounted"},
                 ),
-                row_count("select 2", "one row per level (document, rep)"),
+                row_count("select 3", "one row per level (document, rep, csv_row)"),
             ),
         ),
         Check(
@@ -355,8 +389,10 @@ def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
             (
                 equals_count(
                     "records_read",
-                    "select count(*) from raw.set_documents",
-                    "documents read = rows landed in raw.set_documents",
+                    "select (select count(*) from raw.set_documents"
+                    f" where source_shape not in {CSV_SHAPES_SQL})"
+                    " + (select count(distinct set_id) from stg_openbarbell__csv_rows)",
+                    "documents read = JSON rows landed in raw.set_documents + CSV sets",
                 ),
                 equals_count(
                     "records_kept", "select count(*) from fct_sets", "sets kept = rows of fct_sets"
@@ -370,8 +406,10 @@ def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
             (
                 equals_count(
                     "records_read",
-                    "select count(*) from stg_openbarbell__reps",
-                    "reps read = rows of stg_openbarbell__reps",
+                    "select (select count(*) from stg_openbarbell__reps)"
+                    " + (select count(*) from stg_openbarbell__csv_rows"
+                    "    where quarantine_reason is null)",
+                    "reps read = rows of stg_openbarbell__reps + accepted CSV lines",
                 ),
                 equals_count(
                     "records_kept", "select count(*) from fct_reps", "reps kept = rows of fct_reps"

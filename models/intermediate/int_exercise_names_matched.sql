@@ -15,7 +15,7 @@ with
 typed_names as (
 
     select distinct exercise_raw
-    from {{ ref('stg_openbarbell__set_documents') }}
+    from {{ ref('int_set_documents_triaged') }}
     where exercise_raw is not null
 
 ),

@@ -1,5 +1,6 @@
 {#
-    The device array of every rep decoded by version into named, typed columns, with one
+    The device array of every rep decoded by version into named, typed columns (the reps of
+    the app's CSV export come measured already, to two decimals), with one
     disposition per rep (kept / quarantined / removed / superseded / deleted) and, for kept
     reps, whether the rep is usable as the app decides it. The layout of each version comes
     from the openbarbell_layouts() macro only.
@@ -194,6 +195,60 @@ dispositioned as (
 
 ),
 
+csv_rows as (
+
+    select * from {{ ref('stg_openbarbell__csv_rows') }}
+    where quarantine_reason is null
+
+),
+
+csv_dispositioned as (
+
+    -- the reps of the app's CSV export: measured already (to two decimals), no device
+    -- array; the app exports only valid, unremoved reps
+    select
+        csv_rows.set_id || '#' || csv_rows.rep_index as rep_id,
+        csv_rows.set_document_id as document_id,
+        csv_rows.set_id,
+        csv_rows.lifter_id,
+        csv_rows.rep_index,
+        null::varchar as quarantine_reason,
+        csv_rows.rep_number::double as rep_number_value,
+        csv_rows.mean_velocity_m_s as mean_velocity_m_s_value,
+        csv_rows.rom_mm as rom_mm_value,
+        csv_rows.peak_velocity_m_s as peak_velocity_m_s_value,
+        csv_rows.peak_velocity_location_pct as peak_velocity_location_pct_value,
+        csv_rows.duration_s * 1e6 as duration_us_value,
+        true as is_app_valid,
+        false as is_removed,
+        'csv_two_decimals' as measurement_precision,
+        set_bounds.max_plausible_mean_velocity_m_s,
+        set_bounds.max_plausible_peak_velocity_m_s,
+        set_bounds.min_plausible_rom_mm,
+        set_bounds.max_plausible_rom_mm,
+        set_bounds.max_plausible_duration_s,
+        case
+            when set_bounds.document_disposition in ('superseded', 'deleted')
+                then set_bounds.document_disposition
+            else 'kept'
+        end as rep_disposition
+    from csv_rows
+    inner join set_bounds
+    on csv_rows.set_document_id = set_bounds.document_id
+
+),
+
+all_dispositioned as (
+
+    select
+        *,
+        'device_array' as measurement_precision
+    from dispositioned
+    union all by name
+    select * from csv_dispositioned
+
+),
+
 usability as (
 
     select
@@ -241,6 +296,7 @@ usability as (
         min_plausible_rom_mm,
         max_plausible_rom_mm,
         max_plausible_duration_s,
+        measurement_precision,
         rep_disposition = 'kept'
         and is_app_valid is true
         and coalesce(isfinite(mean_velocity_m_s_value), false)
@@ -260,7 +316,7 @@ usability as (
                 or peak_velocity_m_s_value < 0 or peak_velocity_m_s_value >= 10
                 then 'velocity_out_of_range'
         end as unusable_reason
-    from dispositioned
+    from all_dispositioned
 
 ),
 

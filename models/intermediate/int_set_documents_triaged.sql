@@ -5,13 +5,33 @@
                    position in the same file, wins)
       deleted      the winning revision is marked deleted / removed by the user
       kept         the winning, live revision
+    The documents are the JSON set documents and the sets assembled from the app's CSV
+    export (whose set ids derive from the file name, so the same file landed twice is one
+    set revised).
 #}
 
 with
 
+json_documents as (
+
+    select
+        *,
+        workout_id is null as is_workout_id_derived
+    from {{ ref('stg_openbarbell__set_documents') }}
+
+),
+
+csv_sets as (
+
+    select * from {{ ref('int_csv_sets_assembled') }}
+
+),
+
 set_documents as (
 
-    select * from {{ ref('stg_openbarbell__set_documents') }}
+    select * from json_documents
+    union all by name
+    select * from csv_sets
 
 ),
 

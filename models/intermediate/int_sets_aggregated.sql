@@ -182,7 +182,7 @@ final as (
                 strftime(coalesce(started_at, first_rep_completed_at), '%Y-%m-%d'), 'undated'
             )
         ) as workout_id,
-        workout_id is null as is_workout_id_derived,
+        is_workout_id_derived,
         set_number,
         coalesce(started_at, first_rep_completed_at) as started_at,
         exercise_raw,

@@ -37,6 +37,7 @@ final as (
         reps.rep_index,
         reps.rep_number,
         reps.device_version,
+        reps.measurement_precision,
         reps.mean_velocity_m_s,
         reps.rom_mm,
         reps.peak_velocity_m_s,

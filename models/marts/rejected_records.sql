@@ -1,7 +1,8 @@
 {#
     Every record that could not be accepted, with its reason and lineage: whole files
-    (empty, unreadable), set documents (malformed JSON, missing set id, ...) and reps
-    (unknown version flag, misplaced settings flag, ...). Personal data in the raw text is
+    (empty, unreadable, an unknown CSV header), set documents (malformed JSON, missing set
+    id, ...), lines of the app's CSV export (wrong column count, a bad number, an
+    unparseable start time, ...) and reps (unknown version flag, misplaced settings flag). Personal data in the raw text is
     masked and long texts are cut.
 #}
 
@@ -32,6 +33,13 @@ reps as (
 
     select * from {{ ref('int_reps_decoded') }}
     where rep_disposition = 'quarantined'
+
+),
+
+csv_rows as (
+
+    select * from {{ ref('stg_openbarbell__csv_rows') }}
+    where quarantine_reason is not null
 
 ),
 
@@ -72,6 +80,25 @@ document_level as (
 
 ),
 
+csv_row_level as (
+
+    select
+        'csv_row' as level,
+        csv_rows.quarantine_reason as reason,
+        csv_rows.quarantine_detail as reason_detail,
+        csv_rows.source_file,
+        csv_rows.source_file_name,
+        csv_rows.source_ordinal as ordinal,
+        csv_rows.source_line,
+        null::integer as rep_index,
+        null::varchar as set_id,
+        {{ redact_personal_data('raw_documents.raw_text') }} as raw_text
+    from csv_rows
+    inner join raw_documents
+    on csv_rows.csv_row_id = raw_documents.document_id
+
+),
+
 rep_level as (
 
     select
@@ -101,6 +128,8 @@ unioned as (
     select * from file_level
     union all
     select * from document_level
+    union all
+    select * from csv_row_level
     union all
     select * from rep_level
 

@@ -1,6 +1,8 @@
 -- fct_record_counts against the tables it summarizes, each recounted from its own layer:
--- documents read = rows landed, kept = fct_sets, quarantined = document rejections; reps
--- read = rows of stg_openbarbell__reps, kept = fct_reps, quarantined = rep rejections.
+-- documents read = JSON rows landed + CSV sets, kept = fct_sets, quarantined = document
+-- rejections; reps read = rows of stg_openbarbell__reps + accepted CSV lines, kept =
+-- fct_reps, quarantined = rep rejections; CSV lines read = CSV rows landed, kept = reps
+-- that came from a CSV line, quarantined = CSV line rejections.
 -- Returns each figure that differs.
 with
 
@@ -14,7 +16,14 @@ recounted as (
 
     select
         'document' as level,
-        (select count(*) from {{ source('openbarbell', 'set_documents') }}) as records_read,
+        (
+            select count(*) from {{ source('openbarbell', 'set_documents') }}
+            where source_shape not in {{ app_csv_shapes() }}
+        )
+        + (
+            select count(distinct set_id) from {{ ref('stg_openbarbell__csv_rows') }}
+            where set_id is not null
+        ) as records_read,
         (select count(*) from {{ ref('fct_sets') }}) as records_kept,
         (
             select count(*) from {{ ref('rejected_records') }}
@@ -23,11 +32,30 @@ recounted as (
     union all
     select
         'rep' as level,
-        (select count(*) from {{ ref('stg_openbarbell__reps') }}) as records_read,
+        (select count(*) from {{ ref('stg_openbarbell__reps') }})
+        + (
+            select count(*) from {{ ref('stg_openbarbell__csv_rows') }}
+            where quarantine_reason is null
+        ) as records_read,
         (select count(*) from {{ ref('fct_reps') }}) as records_kept,
         (
             select count(*) from {{ ref('rejected_records') }}
             where level = 'rep'
+        ) as records_quarantined
+    union all
+    select
+        'csv_row' as level,
+        (
+            select count(*) from {{ source('openbarbell', 'set_documents') }}
+            where source_shape in {{ app_csv_shapes() }}
+        ) as records_read,
+        (
+            select count(*) from {{ ref('int_reps_decoded') }}
+            where measurement_precision = 'csv_two_decimals'
+        ) as records_kept,
+        (
+            select count(*) from {{ ref('rejected_records') }}
+            where level = 'csv_row'
         ) as records_quarantined
 
 )

@@ -1,5 +1,5 @@
 {#
-    One row per landed set document, parsed once: typed set fields, the personal ids
+    One row per landed JSON set document, parsed once: typed set fields, the personal ids
     replaced by salted hashes, and `quarantine_reason` for a document that cannot be used.
 #}
 
@@ -13,7 +13,9 @@ with
 
 source as (
 
+    -- the app's CSV lines are rows, not documents: stg_openbarbell__csv_rows reads them
     select * from {{ source('openbarbell', 'set_documents') }}
+    where source_shape not in {{ app_csv_shapes() }}
 
 ),
 
@@ -85,7 +87,8 @@ renamed as (
         end as quarantine_reason,
         landing_error as quarantine_detail,
         set_id_text as set_id,
-        {{ pseudonymize("coalesce(user_id_text, 'file:' || source_file_name)") }} as lifter_id,
+        {{ pseudonymize('coalesce(user_id_text, ' ~ file_lifter_key('source_file_name') ~ ')') }}
+            as lifter_id,
         user_id_text is not null as has_user_id,
         nullif(trim(document_fields['workoutID'] ->> '$'), '') as workout_id,
         try_cast(document_fields['setNumber'] ->> '$' as integer) as set_number,
