@@ -166,26 +166,39 @@ def trace_features(intervals: Sequence) -> pd.DataFrame:
     """Shape features of each rep's speed trace from its list of tick intervals (µs).
 
     Non-positive or non-finite intervals are treated as missing samples. A trace with fewer
-    than three valid samples gives NaN for every feature except ``trace_n_ticks``.
+    than three valid samples gives NaN for every feature except ``trace_n_ticks``; a rep
+    without any trace (None: the app's CSV export has none) gives NaN for every feature.
     Vectorised in chunks of padded arrays, so a few hundred thousand reps take seconds.
     """
     arrays = [_as_float_array(v) for v in intervals]
     lengths = np.fromiter((a.size for a in arrays), dtype=np.int64, count=len(arrays))
     values = np.concatenate(arrays) if arrays else np.empty(0)
-    return trace_features_csr(values, lengths)
+    missing = np.fromiter((_is_missing(v) for v in intervals), dtype=bool, count=len(arrays))
+    return trace_features_csr(values, lengths, missing)
 
 
-def trace_features_csr(values: np.ndarray, lengths: np.ndarray) -> pd.DataFrame:
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def trace_features_csr(
+    values: np.ndarray, lengths: np.ndarray, missing: np.ndarray | None = None
+) -> pd.DataFrame:
     """:func:`trace_features` of reps laid out flat: rep i's ``lengths[i]`` intervals follow
-    rep i - 1's in ``values`` (NaN for a missing sample). No Python object per rep, so it
-    streams Arrow list columns straight from DuckDB."""
+    rep i - 1's in ``values`` (NaN for a missing sample); ``missing`` marks the reps that
+    have no trace at all. No Python object per rep, so it streams Arrow list columns
+    straight from DuckDB."""
     values = np.asarray(values, dtype=float)
     lengths = np.asarray(lengths, dtype=np.int64)
     n = lengths.size
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     out = {name: np.full(n, np.nan) for name in TRACE_FEATURES}
-    out["trace_n_ticks"] = lengths.astype(float)
+    out["trace_n_ticks"] = np.where(
+        np.asarray(missing, dtype=bool) if missing is not None else False,
+        np.nan,
+        lengths.astype(float),
+    )
     for start in range(0, n, _CHUNK):
         stop = min(start + _CHUNK, n)
         lens = lengths[start:stop]

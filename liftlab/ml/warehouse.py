@@ -241,8 +241,9 @@ def stream_trace_features(relation, batch_reps: int = TRACE_BATCH_REPS) -> pd.Da
     for batch in reader:
         ticks = batch.column(1)
         lengths = pc.fill_null(pc.list_value_length(ticks), 0).to_numpy()
+        missing = pc.is_null(ticks).to_numpy(zero_copy_only=False)
         flat = pc.cast(ticks.flatten(), pa.float64()).to_numpy(zero_copy_only=False)
-        frame = trace_features_csr(flat, lengths)
+        frame = trace_features_csr(flat, lengths, missing)
         frame.insert(0, "rep_id", batch.column(0).to_pandas())
         frames.append(frame)
     if not frames:

@@ -65,7 +65,8 @@ def test_trace_features_shape_of_a_known_trace():
 def test_trace_features_handles_empty_short_and_bad_values():
     out = trace_features([None, [], [500, 400], [0, -3, 700, 600, 500], [300] * 5])
     assert len(out) == 5
-    assert out["trace_n_ticks"].tolist() == [0, 0, 2, 5, 5]
+    assert np.isnan(out.loc[0, "trace_n_ticks"])  # no trace at all (the app's CSV)
+    assert out["trace_n_ticks"].tolist()[1:] == [0, 2, 5, 5]
     assert out.loc[:2, "trace_dist_to_peak_pct"].isna().all()
     assert np.isfinite(out.loc[3, "trace_dist_to_peak_pct"])  # 3 valid samples are enough
     assert out.loc[4, "trace_sticking_depth"] == 0

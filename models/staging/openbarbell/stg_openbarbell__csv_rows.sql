@@ -147,17 +147,18 @@ file_date_order as (
 
     -- which of the first two date numbers is the day, decided per file from the values: a
     -- first number above 12 means day-month, a second above 12 month-day; when no value
-    -- settles it, the locale form does (only en-US writes month first, with AM/PM; a `.`
-    -- or `-` separator or a 24-hour clock is day first), unless var app_csv_date_order
-    -- says; both numbers above 12 in one file is a conflict
+    -- settles it, the locale form does (en-US writes month first, with upper-case AM/PM; a
+    -- `.` or `-` separator, a 24-hour clock or a lower-case am/pm as en-AU / en-IN write
+    -- it is day first), unless var app_csv_date_order says; both numbers above 12 in one
+    -- file is a conflict. ISO and year-first dates need no order.
     select
         *,
         bool_or(not is_year_first and date_first > 12)
             over (partition by source_file) as file_has_first_above_12,
         bool_or(not is_year_first and date_second > 12)
             over (partition by source_file) as file_has_second_above_12,
-        bool_or(not is_year_first and day_half_marker is not null)
-            over (partition by source_file) as file_has_day_half_marker,
+        bool_or(not is_year_first and day_half_marker in ('AM', 'PM', 'A.M.', 'P.M.'))
+            over (partition by source_file) as file_has_upper_case_am_pm,
         bool_or(not is_year_first and date_separator in ('.', '-'))
             over (partition by source_file) as file_has_dotted_dates
     from date_numbers
@@ -173,6 +174,7 @@ ordered as (
             '{{ forced_date_order }}' as date_order
         {%- else %}
             case
+                when iso_started_at is not null or is_year_first then 'not_needed'
                 when file_has_first_above_12 or file_has_second_above_12 then 'values'
                 else 'locale_form'
             end as date_order_decided_by,
@@ -181,7 +183,7 @@ ordered as (
                 when file_has_first_above_12 then 'dmy'
                 when file_has_second_above_12 then 'mdy'
                 when file_has_dotted_dates then 'dmy'
-                when file_has_day_half_marker then 'mdy'
+                when file_has_upper_case_am_pm then 'mdy'
                 else 'dmy'
             end as date_order
         {%- endif %}
@@ -250,7 +252,7 @@ checked as (
             when set_number is null or set_number < 1 or rep_number is null or rep_number < 1
                 then 'csv_bad_set_or_rep_number'
             when len(bad_number_columns) > 0 then 'csv_bad_number'
-            when workout_start_time_raw is null then 'csv_missing_start_time'
+            when coalesce(trim(workout_start_time_raw), '') = '' then 'csv_missing_start_time'
             when date_order = 'conflicting' and iso_started_at is null and not is_year_first
                 then 'csv_conflicting_date_order'
             when workout_started_at is null then 'csv_unparseable_start_time'
@@ -265,7 +267,7 @@ checked as (
                     || coalesce(rep_field, '(none)')
             when len(bad_number_columns) > 0
                 then 'not a number: ' || array_to_string(bad_number_columns, ', ')
-            when workout_start_time_raw is null then 'Workout Start Time is empty'
+            when coalesce(trim(workout_start_time_raw), '') = '' then 'Workout Start Time is empty'
             when workout_started_at is null or date_order = 'conflicting'
                 then 'Workout Start Time ' || workout_start_time_raw
         end as quarantine_detail
