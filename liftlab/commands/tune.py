@@ -214,62 +214,76 @@ def run_grid(args) -> int:
     return 0
 
 
-def run_best(args) -> int:
+def promote(con, run_id: str | None, rank_by: str | None, promoted_file, warehouse):
+    """Promote the best logged run (or ``run_id``): write its configuration to the promoted
+    file (``promoted_file``, else ``<warehouse stem>.clustering_promoted.yml``) and record
+    it in ``cluster_promotions``. Returns (document written, path, experiment of the run);
+    raises ``LookupError`` when there is no such run. ``liftlab tune --best`` and the
+    ``--ui`` form's "promote" both call this."""
     import json
     from datetime import UTC, datetime
     from pathlib import Path
 
-    import duckdb
     import pandas as pd
     import yaml
 
+    summary, rank_by = ranked_runs(con, None, rank_by)
+    if summary.empty:
+        raise LookupError("no runs in cluster_runs: run `liftlab tune --grid FILE` first")
+    if run_id:
+        chosen = summary[summary["run_id"] == run_id]
+        if chosen.empty:
+            raise LookupError(f"run {run_id!r} not found in cluster_runs")
+    else:
+        chosen = summary.head(1)
+    row = chosen.iloc[0]
+    config = json.loads(row["config_json"])
+    promoted_at = datetime.now(UTC).replace(tzinfo=None)
+    score = None if pd.isna(row[rank_by]) else float(row[rank_by])
+    doc = {
+        "run_id": str(row["run_id"]),
+        "promoted_at": promoted_at.isoformat(timespec="seconds"),
+        "rank_by": rank_by,
+        "score": score,
+        "config": config,
+    }
+    if promoted_file:
+        path = Path(promoted_file)
+    else:
+        from liftlab.clustering.dbt_support import promoted_file_for
+
+        path = promoted_file_for(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# written by `liftlab tune --best`; read by the dbt clustering models\n"
+        + yaml.safe_dump(doc, sort_keys=False),
+        encoding="utf-8",
+    )
+    con.execute(
+        "create table if not exists main.cluster_promotions (run_id varchar, "
+        "promoted_at timestamp, rank_by varchar, score double, config_json varchar)"
+    )
+    con.execute(
+        "insert into main.cluster_promotions values (?, ?, ?, ?, ?)",
+        [doc["run_id"], promoted_at, rank_by, score, row["config_json"]],
+    )
+    return doc, path, str(row["experiment"])
+
+
+def run_best(args) -> int:
+    import duckdb
+
     con = duckdb.connect(args.warehouse)
     try:
-        summary, rank_by = ranked_runs(con, None, args.rank_by)
-        if summary.empty:
-            print("no runs in cluster_runs: run `liftlab tune --grid FILE` first", file=sys.stderr)
-            return 1
-        if args.run_id:
-            chosen = summary[summary["run_id"] == args.run_id]
-            if chosen.empty:
-                print(f"run {args.run_id!r} not found in cluster_runs", file=sys.stderr)
-                return 1
-        else:
-            chosen = summary.head(1)
-        row = chosen.iloc[0]
-        config = json.loads(row["config_json"])
-        promoted_at = datetime.now(UTC).replace(tzinfo=None)
-        score = None if pd.isna(row[rank_by]) else float(row[rank_by])
-        doc = {
-            "run_id": str(row["run_id"]),
-            "promoted_at": promoted_at.isoformat(timespec="seconds"),
-            "rank_by": rank_by,
-            "score": score,
-            "config": config,
-        }
-        if args.promoted_file:
-            path = Path(args.promoted_file)
-        else:
-            from liftlab.clustering.dbt_support import promoted_file_for
-
-            path = promoted_file_for(args.warehouse)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            "# written by `liftlab tune --best`; read by the dbt clustering models\n"
-            + yaml.safe_dump(doc, sort_keys=False),
-            encoding="utf-8",
+        doc, path, experiment = promote(
+            con, args.run_id, args.rank_by, args.promoted_file, args.warehouse
         )
-        con.execute(
-            "create table if not exists main.cluster_promotions (run_id varchar, "
-            "promoted_at timestamp, rank_by varchar, score double, config_json varchar)"
-        )
-        con.execute(
-            "insert into main.cluster_promotions values (?, ?, ?, ?, ?)",
-            [doc["run_id"], promoted_at, rank_by, score, row["config_json"]],
-        )
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     finally:
         con.close()
-    print(f"promoted run {doc['run_id']} ({row['experiment']}; {rank_by}={score}) -> {path}")
+    print(f"promoted run {doc['run_id']} ({experiment}; {doc['rank_by']}={doc['score']}) -> {path}")
     print("rebuild the clustering models: dbt build --select path:python_models/clustering")
     return 0
 
