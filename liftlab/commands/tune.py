@@ -45,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--grid", metavar="FILE", help="YAML sweep to run and log")
     mode.add_argument("--best", action="store_true", help="promote the best logged run")
+    mode.add_argument(
+        "--ui", action="store_true", help="serve the clustering form (Streamlit) on 127.0.0.1"
+    )
+    parser.add_argument("--port", type=int, default=8501, help="with --ui: port (%(default)s)")
     parser.add_argument("--run-id", help="with --best: promote this run instead")
     parser.add_argument(
         "--rank-by",
@@ -288,11 +292,45 @@ def run_best(args) -> int:
     return 0
 
 
+def ui_command(args) -> tuple[list[str], dict[str, str]]:
+    """The ``streamlit run`` command line and environment of ``--ui``: bound to 127.0.0.1,
+    headless, no usage statistics, no file watcher; the app reads its warehouse, truth and
+    promoted file from the environment (the same variables as the other modes)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    env = dict(os.environ)
+    env["LIFTLAB_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    for name, value in (
+        ("LIFTLAB_GROUND_TRUTH", args.truth),
+        ("LIFTLAB_CLUSTERING_PROMOTED", args.promoted_file),
+    ):
+        if value:
+            env[name] = str(Path(value).resolve()) if value.lower() != "none" else value
+    script = find_spec("liftlab.tune_ui.app").origin  # the path, without running it
+    command = [sys.executable, "-m", "streamlit", "run", str(script)]
+    command += ["--server.address", "127.0.0.1", "--server.port", str(args.port)]
+    command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    command += ["--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+    return command, env
+
+
+def run_ui(args) -> int:
+    """Replace this process with the Streamlit server (Ctrl-C or a signal stops it)."""
+    command, env = ui_command(args)
+    print(f"liftlab tune --ui: http://127.0.0.1:{args.port}/ (warehouse {args.warehouse})")
+    sys.stdout.flush()
+    os.execve(command[0], command, env)
+    return 0  # pragma: no cover - execve does not return
+
+
 def run(args) -> int:
     from pathlib import Path
 
     from liftlab.clustering.config import ConfigError
 
+    if args.ui:  # the form explains a missing or unbuilt warehouse itself
+        return run_ui(args)
     if not Path(args.warehouse).is_file():
         print(f"liftlab tune: no warehouse at {args.warehouse}; build it first", file=sys.stderr)
         return 2
