@@ -1,24 +1,28 @@
 """What the form shows for one configuration, from the clustering library itself.
 
-Nothing here clusters: the fit is ``pipeline.cached_fit_keyed`` (the dbt models' fit), the
-scores are ``pipeline.evaluate`` (the rows ``liftlab tune`` logs to ``cluster_runs``), and
-the tables are the dbt models' ``profiles_table`` / ``pca_table`` / ``linkage_table`` /
-``dendrogram_table``. This module only arranges them and draws the figures.
+Nothing here clusters: the fit is ``build_features`` + ``pipeline.fit_clustering`` (what
+the dbt models' memoized fit runs), the scores are ``pipeline.evaluate`` (the rows
+``liftlab tune`` logs to ``cluster_runs``), and the tables are the dbt models'
+``profiles_table`` / ``pca_table`` / ``linkage_table`` / ``dendrogram_table``.
+This module only arranges them and draws the figures.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from liftlab.clustering import model, pipeline
 from liftlab.clustering.config import FEATURES
+from liftlab.clustering.features import build_features
 
 SCORES = (
     ("silhouette", "silhouette", "higher is better, -1..1"),
@@ -31,9 +35,31 @@ SCORES = (
 MAX_CUT_CLUSTERS = 30
 
 
+FEATURE_SETTINGS = ("lifts", "group_by", "features", "aggregators")  # what build_features reads
+_FEATURES: OrderedDict[tuple[str, str], pd.DataFrame] = OrderedDict()
+
+
+def features(sets: pd.DataFrame, fingerprint: str, cfg: dict[str, Any]) -> pd.DataFrame:
+    """``build_features`` of the configuration, kept for the last few feature settings:
+    moving the cut or changing the linkage does not aggregate the sets again."""
+    key = (json.dumps({k: cfg[k] for k in FEATURE_SETTINGS}, sort_keys=True), fingerprint)
+    if key not in _FEATURES:
+        _FEATURES[key] = build_features(sets, cfg)
+        while len(_FEATURES) > 4:
+            _FEATURES.popitem(last=False)
+    _FEATURES.move_to_end(key)
+    return _FEATURES[key]
+
+
 def fit(sets: pd.DataFrame, fingerprint: str, cfg: dict[str, Any]):
-    """(features, fits per lift) of a configuration: the dbt models' memoized fit."""
-    return pipeline.cached_fit_keyed(fingerprint, lambda: sets, cfg)
+    """(features, fits per lift) of a configuration: the dbt models' ``fit_clustering``.
+
+    One BLAS / OpenMP thread: the server runs a session per browser tab, and on a shared
+    2-core machine MiniBatchKMeans' threads oversubscribe (25,000 lifters: 2.4 s on one
+    thread against 9 s on two under load; ``benchmarks/bench_tune_ui.py``)."""
+    with threadpool_limits(limits=1):
+        feats = features(sets, fingerprint, cfg)
+        return feats, pipeline.fit_clustering(feats, cfg)
 
 
 def evaluate(
@@ -48,20 +74,21 @@ def evaluate(
     run_id, run_at = uuid.uuid4().hex[:16], datetime.now(UTC).replace(tzinfo=None)
     fingerprint = pipeline.data_fingerprint(feats)
     frames = []
-    for done, (lift, lift_fit) in enumerate(fits.items()):
-        if progress:
-            progress(done, len(fits), lift)
-        frames.append(
-            pipeline.evaluate(
-                {lift: lift_fit},
-                cfg,
-                truth=truth,
-                source="tune",
-                data_fingerprint=fingerprint,
-                run_id=run_id,
-                run_at=run_at,
+    with threadpool_limits(limits=1):  # as in fit
+        for done, (lift, lift_fit) in enumerate(fits.items()):
+            if progress:
+                progress(done, len(fits), lift)
+            frames.append(
+                pipeline.evaluate(
+                    {lift: lift_fit},
+                    cfg,
+                    truth=truth,
+                    source="tune",
+                    data_fingerprint=fingerprint,
+                    run_id=run_id,
+                    run_at=run_at,
+                )
             )
-        )
     return pd.concat(frames, ignore_index=True)
 
 
