@@ -312,6 +312,7 @@ def ui_command(args) -> tuple[list[str], dict[str, str]]:
     command += ["--server.address", "127.0.0.1", "--server.port", str(args.port)]
     command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     command += ["--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+    command += ["--client.toolbarMode", "viewer"]
     return command, env
 
 
@@ -329,7 +330,7 @@ def run(args) -> int:
 
     from liftlab.clustering.config import ConfigError
 
-    if args.ui:  # the form explains a missing or unbuilt warehouse itself
+    if getattr(args, "ui", False):  # the form explains a missing or unbuilt warehouse itself
         return run_ui(args)
     if not Path(args.warehouse).is_file():
         print(f"liftlab tune: no warehouse at {args.warehouse}; build it first", file=sys.stderr)

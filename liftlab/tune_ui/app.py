@@ -163,7 +163,7 @@ lift_fit = fits[shown]
 if lift_fit.training.sum() < 2:
     st.warning(
         f"{shown}: fewer than two lifters with at least {cfg['min_sets']} sets; "
-        "lower 'min sets per lifter' or choose another lift."
+        "lower 'min sets per lifter', group by lifter x workout, or choose another lift."
     )
     st.stop()
 
@@ -191,7 +191,8 @@ runs = state.evaluated[key]
 row = runs[runs["lift"] == shown].iloc[0]
 
 sizes = json.loads(row["cluster_sizes"])
-st.subheader(f"{shown}: {row['n_clusters']} clusters of {row['n_training']} {group_by}s")
+noun = "lifters" if group_by == "lifter" else "lifter-workouts"
+st.subheader(f"{shown}: {row['n_clusters']} clusters of {row['n_training']} {noun}")
 st.caption(
     f"method {row['method']} (two-stage above {cfg['two_stage_threshold']:,} rows); "
     f"sizes {sizes}; {row['n_assigned']} assigned by nearest neighbour; "

@@ -241,6 +241,19 @@ def test_missing_unbuilt_or_empty_warehouse(state, tmp_path, monkeypatch):
     assert not at.metric
 
 
+def test_a_real_export_one_lifter(sample_warehouse, tmp_path, monkeypatch):
+    """The real sample has one lifter: the form says so, and clusters its workouts."""
+    monkeypatch.setenv("LIFTLAB_WAREHOUSE", str(sample_warehouse))
+    monkeypatch.setenv("LIFTLAB_CLUSTERING_PROMOTED", str(tmp_path / "promoted.yml"))
+    at = _app()
+    if at.warning:
+        assert "fewer than two lifters" in at.warning[0].value
+    at.radio(key="group_by").set_value("lifter_workout").run()
+    assert not at.exception and not at.error and not at.warning
+    assert "clusters of" in at.subheader[0].value and "lifter-workouts" in at.subheader[0].value
+    assert _metrics(at)["ARI vs truth"] == "n/a"  # no generator truth for a real export
+
+
 def test_ui_command_binds_to_loopback():
     from liftlab.cli import build_parser
     from liftlab.commands import tune
