@@ -144,6 +144,9 @@ def fit(cfg: dict):
     try:
         with st.spinner("clustering ..."):
             return view.fit(snap.sets, snap.fingerprint, cfg)
+    except KeyError as exc:
+        st.error(f"this warehouse's fct_sets lacks a column these features need: {exc}")
+        st.stop()
     except (ValueError, FloatingPointError) as exc:
         st.error(
             f"{cfg['linkage']} linkage with {cfg['distance']} distance failed on these "
@@ -185,7 +188,11 @@ if key not in state.evaluated:
     def progress(done: int, total: int, lift: str) -> None:
         bar.progress(done / total, text=f"quality scores: {lift} ({done + 1}/{total})")
 
-    state.evaluated[key] = view.evaluate(feats, fits, cfg, snap.truth, progress)
+    try:
+        state.evaluated[key] = view.evaluate(feats, fits, cfg, snap.truth, progress)
+    except (ValueError, FloatingPointError) as exc:
+        st.error(f"the quality scores failed for these settings: {exc}")
+        st.stop()
     bar.empty()
 runs = state.evaluated[key]
 row = runs[runs["lift"] == shown].iloc[0]
