@@ -77,13 +77,14 @@ def recompute(sets, fingerprint: str, cfg: dict, truth, *, new_features: bool) -
     return timings
 
 
-def bench(n_lifters: int, sets_per_lifter: int, seed: int, repeats: int) -> dict:
+def bench_sets(sets, truth, data: str, repeats: int, group_by: str = "lifter") -> list[dict]:
+    """Both kinds of change on one sets frame, best of ``repeats`` each."""
     from liftlab.clustering import pipeline
     from liftlab.clustering.config import DEFAULT_CONFIG, validate_config
 
-    sets, truth = full_sets(n_lifters, sets_per_lifter, seed)
     fingerprint = pipeline.data_fingerprint(sets)
-    cfg = validate_config({**DEFAULT_CONFIG, "cut": {"method": "n_clusters", "value": 4}})
+    cut = {"method": "n_clusters", "value": 4}
+    cfg = validate_config({**DEFAULT_CONFIG, "group_by": group_by, "cut": cut})
     out = []
     for new_features in (True, False):
         runs = [
@@ -92,10 +93,26 @@ def bench(n_lifters: int, sets_per_lifter: int, seed: int, repeats: int) -> dict
         ]
         best = min(runs, key=lambda r: r["total"])
         change = "features" if new_features else "cut / linkage"
-        out.append({"lifters": n_lifters, "sets": len(sets), "change": change, **best})
+        lifters = sets["lifter_id"].nunique()
+        out.append({"data": data, "lifters": lifters, "sets": len(sets), "change": change, **best})
     for row in out:
         row["rss_mb"] = peak_rss_mb()
     return out
+
+
+def bench(n_lifters: int, sets_per_lifter: int, seed: int, repeats: int) -> list[dict]:
+    sets, truth = full_sets(n_lifters, sets_per_lifter, seed)
+    return bench_sets(sets, truth, "synthetic", repeats)
+
+
+def bench_warehouse(path: str, repeats: int) -> list[dict]:
+    """A built warehouse's fct_sets, read as the form reads it (one lifter: by workout)."""
+    from liftlab.tune_ui import data
+
+    snap = data.read_snapshot(data.Settings(warehouse=Path(path)))
+    group_by = "lifter" if snap.sets["lifter_id"].nunique() >= 2 else "lifter_workout"
+    name = Path(path).name + ("" if group_by == "lifter" else " (lifter x workout)")
+    return bench_sets(snap.sets, snap.truth, name, repeats, group_by)
 
 
 def _commit() -> str:
@@ -114,16 +131,20 @@ def main(argv=None) -> int:
     parser.add_argument("--sets", type=int, default=40, help="sets per lifter")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=3, help="best of N recomputations")
+    parser.add_argument(
+        "--warehouse", nargs="*", default=[], help="also time built warehouses (fct_sets)"
+    )
     parser.add_argument("--record", action="store_true", help=f"write {OUT}")
     args = parser.parse_args(argv)
     rows = [r for n in args.lifters for r in bench(n, args.sets, args.seed, args.repeats)]
-    header = "| lifters | sets | change | method | fit s | scores s | tables + figures s "
+    rows += [r for w in args.warehouse for r in bench_warehouse(w, args.repeats)]
+    header = "| data | lifters | sets | change | method | fit s | scores s | tables + figures s "
     header += "| total s | target s | clusters | ARI | peak RSS MB |"
-    lines = [header, "|" + " --- |" * 12]
+    lines = [header, "|" + " --- |" * 13]
     for r in rows:
-        target = TARGETS.get(r["lifters"])
+        target = TARGETS.get(r["lifters"]) if r["data"] == "synthetic" else None
         lines.append(
-            f"| {r['lifters']:,} | {r['sets']:,} | {r['change']} | {r['method']} | "
+            f"| {r['data']} | {r['lifters']:,} | {r['sets']:,} | {r['change']} | {r['method']} | "
             f"{r['fit']:.2f} | "
             f"{r['scores']:.2f} | {r['tables_figures']:.2f} | **{r['total']:.2f}** | "
             f"{target if target else '-'} | {r['n_clusters']} | {r['ari']:.3f} | "
@@ -140,9 +161,12 @@ def main(argv=None) -> int:
             "again) or any other (cut, linkage, distance, ...: the feature table is reused),\n"
             "best of "
             f"{args.repeats}, on synthetic sets ({args.sets} per lifter,\n"
-            "four archetypes; `benchmarks/bench_tune_ui.py`). Above 5,000 rows the fit is\n"
+            "four archetypes; `benchmarks/bench_tune_ui.py`) and on built warehouses (the\n"
+            "default configuration; a one-lifter warehouse grouped by lifter x workout).\n"
+            "Above 5,000 rows the fit is\n"
             "two-stage (MiniBatchKMeans to 1,000 micro-clusters, then Ward on them).\n\n"
-            f"```sh\n.venv/bin/python benchmarks/bench_tune_ui.py --record\n```\n\n"
+            "```sh\n.venv/bin/python benchmarks/bench_tune_ui.py "
+            f"{' '.join(sys.argv[1:] if argv is None else argv)}\n```\n\n"
             f"{table}\n\n"
             f"Commit {_commit()}, {platform.python_version()}, {os.cpu_count()} CPUs, "
             f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} while measuring.\n",
