@@ -20,6 +20,10 @@ the warehouse, e.g. ``warehouse/liftlab.clustering_promoted.yml``), which the db
 clustering models read when no experiment is named, and the promotion is recorded in the
 ``cluster_promotions`` table. Rebuild with
 ``dbt build --select path:python_models/clustering`` to refresh the marts.
+
+``liftlab tune --ui [--port N]`` serves the same loop as a form (``liftlab/tune_ui/``): a
+Streamlit app on 127.0.0.1 that clusters with the settings chosen, logs a run with
+:func:`append_runs` and promotes it with :func:`promote`.
 """
 
 from __future__ import annotations

@@ -194,6 +194,8 @@ if key not in state.evaluated:
         st.error(f"the quality scores failed for these settings: {exc}")
         st.stop()
     bar.empty()
+    while len(state.evaluated) > 50:  # a session's memory stays bounded
+        state.evaluated.pop(next(iter(state.evaluated)))
 runs = state.evaluated[key]
 row = runs[runs["lift"] == shown].iloc[0]
 

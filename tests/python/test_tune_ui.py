@@ -217,6 +217,7 @@ def test_a_build_holding_the_lock_is_reported(env):
         text=True,
     )
     try:
+        # the form holds no connection once it has read the warehouse: a writer gets in
         assert holder.stdout.readline().strip() == "ready"
         next(b for b in at.button if b.label == "log this run").click().run()
         assert not at.exception
