@@ -20,6 +20,10 @@ the warehouse, e.g. ``warehouse/liftlab.clustering_promoted.yml``), which the db
 clustering models read when no experiment is named, and the promotion is recorded in the
 ``cluster_promotions`` table. Rebuild with
 ``dbt build --select path:python_models/clustering`` to refresh the marts.
+
+``liftlab tune --ui [--port N]`` serves the same loop as a form (``liftlab/tune_ui/``): a
+Streamlit app on 127.0.0.1 that clusters with the settings chosen, logs a run with
+:func:`append_runs` and promotes it with :func:`promote`.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--grid", metavar="FILE", help="YAML sweep to run and log")
     mode.add_argument("--best", action="store_true", help="promote the best logged run")
+    mode.add_argument(
+        "--ui", action="store_true", help="serve the clustering form (Streamlit) on 127.0.0.1"
+    )
+    parser.add_argument("--port", type=int, default=8501, help="with --ui: port (%(default)s)")
     parser.add_argument("--run-id", help="with --best: promote this run instead")
     parser.add_argument(
         "--rank-by",
@@ -214,64 +222,111 @@ def run_grid(args) -> int:
     return 0
 
 
-def run_best(args) -> int:
+def promote(con, run_id: str | None, rank_by: str | None, promoted_file, warehouse):
+    """Promote the best logged run (or ``run_id``): write its configuration to the promoted
+    file (``promoted_file``, else ``<warehouse stem>.clustering_promoted.yml``) and record
+    it in ``cluster_promotions``. Returns (document written, path, experiment of the run);
+    raises ``LookupError`` when there is no such run. ``liftlab tune --best`` and the
+    ``--ui`` form's "promote" both call this."""
     import json
     from datetime import UTC, datetime
     from pathlib import Path
 
-    import duckdb
     import pandas as pd
     import yaml
 
+    summary, rank_by = ranked_runs(con, None, rank_by)
+    if summary.empty:
+        raise LookupError("no runs in cluster_runs: run `liftlab tune --grid FILE` first")
+    if run_id:
+        chosen = summary[summary["run_id"] == run_id]
+        if chosen.empty:
+            raise LookupError(f"run {run_id!r} not found in cluster_runs")
+    else:
+        chosen = summary.head(1)
+    row = chosen.iloc[0]
+    config = json.loads(row["config_json"])
+    promoted_at = datetime.now(UTC).replace(tzinfo=None)
+    score = None if pd.isna(row[rank_by]) else float(row[rank_by])
+    doc = {
+        "run_id": str(row["run_id"]),
+        "promoted_at": promoted_at.isoformat(timespec="seconds"),
+        "rank_by": rank_by,
+        "score": score,
+        "config": config,
+    }
+    if promoted_file:
+        path = Path(promoted_file)
+    else:
+        from liftlab.clustering.dbt_support import promoted_file_for
+
+        path = promoted_file_for(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# written by `liftlab tune --best`; read by the dbt clustering models\n"
+        + yaml.safe_dump(doc, sort_keys=False),
+        encoding="utf-8",
+    )
+    con.execute(
+        "create table if not exists main.cluster_promotions (run_id varchar, "
+        "promoted_at timestamp, rank_by varchar, score double, config_json varchar)"
+    )
+    con.execute(
+        "insert into main.cluster_promotions values (?, ?, ?, ?, ?)",
+        [doc["run_id"], promoted_at, rank_by, score, row["config_json"]],
+    )
+    return doc, path, str(row["experiment"])
+
+
+def run_best(args) -> int:
+    import duckdb
+
     con = duckdb.connect(args.warehouse)
     try:
-        summary, rank_by = ranked_runs(con, None, args.rank_by)
-        if summary.empty:
-            print("no runs in cluster_runs: run `liftlab tune --grid FILE` first", file=sys.stderr)
-            return 1
-        if args.run_id:
-            chosen = summary[summary["run_id"] == args.run_id]
-            if chosen.empty:
-                print(f"run {args.run_id!r} not found in cluster_runs", file=sys.stderr)
-                return 1
-        else:
-            chosen = summary.head(1)
-        row = chosen.iloc[0]
-        config = json.loads(row["config_json"])
-        promoted_at = datetime.now(UTC).replace(tzinfo=None)
-        score = None if pd.isna(row[rank_by]) else float(row[rank_by])
-        doc = {
-            "run_id": str(row["run_id"]),
-            "promoted_at": promoted_at.isoformat(timespec="seconds"),
-            "rank_by": rank_by,
-            "score": score,
-            "config": config,
-        }
-        if args.promoted_file:
-            path = Path(args.promoted_file)
-        else:
-            from liftlab.clustering.dbt_support import promoted_file_for
-
-            path = promoted_file_for(args.warehouse)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            "# written by `liftlab tune --best`; read by the dbt clustering models\n"
-            + yaml.safe_dump(doc, sort_keys=False),
-            encoding="utf-8",
+        doc, path, experiment = promote(
+            con, args.run_id, args.rank_by, args.promoted_file, args.warehouse
         )
-        con.execute(
-            "create table if not exists main.cluster_promotions (run_id varchar, "
-            "promoted_at timestamp, rank_by varchar, score double, config_json varchar)"
-        )
-        con.execute(
-            "insert into main.cluster_promotions values (?, ?, ?, ?, ?)",
-            [doc["run_id"], promoted_at, rank_by, score, row["config_json"]],
-        )
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     finally:
         con.close()
-    print(f"promoted run {doc['run_id']} ({row['experiment']}; {rank_by}={score}) -> {path}")
+    print(f"promoted run {doc['run_id']} ({experiment}; {doc['rank_by']}={doc['score']}) -> {path}")
     print("rebuild the clustering models: dbt build --select path:python_models/clustering")
     return 0
+
+
+def ui_command(args) -> tuple[list[str], dict[str, str]]:
+    """The ``streamlit run`` command line and environment of ``--ui``: bound to 127.0.0.1,
+    headless, no usage statistics, no file watcher; the app reads its warehouse, truth and
+    promoted file from the environment (the same variables as the other modes)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    env = dict(os.environ)
+    env["LIFTLAB_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    for name, value in (
+        ("LIFTLAB_GROUND_TRUTH", args.truth),
+        ("LIFTLAB_CLUSTERING_PROMOTED", args.promoted_file),
+    ):
+        if value:
+            env[name] = str(Path(value).resolve()) if value.lower() != "none" else value
+    script = find_spec("liftlab.tune_ui.app").origin  # the path, without running it
+    command = [sys.executable, "-m", "streamlit", "run", str(script)]
+    command += ["--server.address", "127.0.0.1", "--server.port", str(args.port)]
+    command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    command += ["--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+    command += ["--client.toolbarMode", "viewer"]
+    return command, env
+
+
+def run_ui(args) -> int:
+    """Replace this process with the Streamlit server (Ctrl-C or a signal stops it)."""
+    command, env = ui_command(args)
+    print(f"liftlab tune --ui: http://127.0.0.1:{args.port}/ (warehouse {args.warehouse})")
+    sys.stdout.flush()
+    os.execve(command[0], command, env)
+    return 0  # pragma: no cover - execve does not return
 
 
 def run(args) -> int:
@@ -279,6 +334,8 @@ def run(args) -> int:
 
     from liftlab.clustering.config import ConfigError
 
+    if getattr(args, "ui", False):  # the form explains a missing or unbuilt warehouse itself
+        return run_ui(args)
     if not Path(args.warehouse).is_file():
         print(f"liftlab tune: no warehouse at {args.warehouse}; build it first", file=sys.stderr)
         return 2

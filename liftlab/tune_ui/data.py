@@ -1,0 +1,172 @@
+"""The warehouse side of ``liftlab tune --ui``: a read-only snapshot, and brief writes.
+
+Reading never blocks a build: :func:`read_snapshot` opens the warehouse read-only, copies
+the ``fct_sets`` columns any clustering configuration can use (allow-listed names from
+``liftlab.clustering.config.FEATURES``), the ground truth and the logged runs into memory,
+and closes the connection. Writes ("log this run", "promote") open the warehouse for as
+long as one insert takes; when a build holds DuckDB's lock they raise
+:class:`WarehouseBusy` with a message for the form instead of waiting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from liftlab.clustering import pipeline
+from liftlab.clustering.config import FEATURES
+
+KEY_COLUMNS = ("set_id", "lifter_id", "lift", "workout_id")
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be read for the form (missing, unbuilt, empty); a message."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process (a build) holds the warehouse's lock."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the form reads and writes: the same defaults as ``liftlab tune``."""
+
+    warehouse: Path
+    truth: str | None = None  # --truth / $LIFTLAB_GROUND_TRUTH; None: beside the export
+    promoted_file: str | None = None  # None: <warehouse stem>.clustering_promoted.yml
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        from liftlab.commands.tune import DEFAULT_WAREHOUSE
+
+        return cls(
+            warehouse=Path(os.environ.get("LIFTLAB_WAREHOUSE") or DEFAULT_WAREHOUSE),
+            truth=os.environ.get("LIFTLAB_GROUND_TRUTH") or None,
+            promoted_file=os.environ.get("LIFTLAB_CLUSTERING_PROMOTED") or None,
+        )
+
+
+@dataclass
+class Snapshot:
+    """What the form works on, in memory."""
+
+    sets: pd.DataFrame
+    fingerprint: str  # of ``sets``: keys the cached fits
+    truth: pd.DataFrame | None
+    truth_path: str | None
+    runs: pd.DataFrame  # cluster_runs as it was read (empty when never logged)
+
+
+def _busy_message(warehouse: Path) -> str:
+    return (
+        f"{warehouse} is locked by another process (a `liftlab build` or `dbt build` "
+        "running?): try again when it has finished"
+    )
+
+
+@contextlib.contextmanager
+def connect(warehouse: Path, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection that is closed on exit; a held lock becomes :class:`WarehouseBusy`."""
+    if not Path(warehouse).is_file():
+        raise WarehouseError(
+            f"no warehouse at {warehouse}: build it first "
+            "(`liftlab build --data EXPORT --warehouse FILE`, or `make run`)"
+        )
+    try:
+        con = duckdb.connect(str(warehouse), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusy(_busy_message(warehouse)) from exc
+        raise WarehouseError(f"cannot open {warehouse}: {exc}") from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'main' and table_name = ?",
+            [name],
+        ).fetchall()[0][0]
+    )
+
+
+def read_runs(con) -> pd.DataFrame:
+    return (
+        con.execute("select * from main.cluster_runs").df()
+        if _has_table(con, "cluster_runs")
+        else (pd.DataFrame(columns=pipeline.RUN_COLUMNS))
+    )
+
+
+def read_snapshot(settings: Settings) -> Snapshot:
+    """Copy what the form needs out of the warehouse, then close it."""
+    from liftlab.clustering.dbt_support import ground_truth_path
+
+    with connect(settings.warehouse, read_only=True) as con:
+        if not _has_table(con, "fct_sets"):
+            raise WarehouseError(
+                f"{settings.warehouse} has no fct_sets table: it was never built "
+                "(`liftlab build --data EXPORT --warehouse FILE`)"
+            )
+        present = {r[0] for r in con.execute("describe main.fct_sets").fetchall()}
+        wanted = list(KEY_COLUMNS)
+        wanted += [c for c, _ in FEATURES.values() if c not in wanted]
+        # fixed column names from the allow-list, never user text
+        columns = [c for c in wanted if c in present]
+        sets = con.execute(
+            f"select {', '.join(chr(34) + c + chr(34) for c in columns)} from main.fct_sets"
+        ).df()
+        if sets.empty or sets["lifter_id"].notna().sum() == 0:
+            raise WarehouseError(
+                f"fct_sets in {settings.warehouse} has no sets with a lifter: nothing to "
+                "cluster (build it from an export with data)"
+            )
+        truth_path = ground_truth_path(
+            settings.truth, None if settings.truth else con.table("main.fct_sets")
+        )
+        runs = read_runs(con)
+    truth = pipeline.load_truth(str(truth_path)) if truth_path else None
+    return Snapshot(
+        sets=sets,
+        fingerprint=pipeline.data_fingerprint(sets),
+        truth=truth,
+        truth_path=str(truth_path) if truth_path else None,
+        runs=runs,
+    )
+
+
+def log_run(settings: Settings, runs: pd.DataFrame) -> pd.DataFrame:
+    """Append a run's rows to ``cluster_runs`` (as ``liftlab tune --grid`` does); returns
+    the table as it is now. A run already logged (same run id) is not appended twice."""
+    from liftlab.commands.tune import append_runs
+
+    with connect(settings.warehouse, read_only=False) as con:
+        logged = read_runs(con)
+        if not logged["run_id"].isin(runs["run_id"]).any():
+            append_runs(con, runs)
+            logged = read_runs(con)
+    return logged
+
+
+def promote_run(settings: Settings, run_id: str) -> tuple[dict, Path]:
+    """Promote a logged run exactly as ``liftlab tune --best --run-id`` does."""
+    from liftlab.commands.tune import promote
+
+    with connect(settings.warehouse, read_only=False) as con:
+        doc, path, _ = promote(con, run_id, None, settings.promoted_file, settings.warehouse)
+    return doc, path
+
+
+def reload_runs(settings: Settings) -> pd.DataFrame:
+    with connect(settings.warehouse, read_only=True) as con:
+        return read_runs(con)
