@@ -15,7 +15,8 @@ in .gz; one set document per line) and, beside it, ground truth the warehouse ne
     set's velocity follows its load as a share of it).
 ``<stem>.truth_lifters.parquet``: user_id, archetype, body_mass_kg, one_rm_<lift>_kg for the
     six lifts (the true 1RM on the lifter's first day: it changes over time, see
-    :mod:`liftlab.generator.trajectory`), weight_unit ("kgs"/"lbs"), device_version, new_app.
+    :mod:`liftlab.generator.trajectory`), mvt_<lift>_m_s (the lifter's mean velocity at
+    1RM, 0.0001), weight_unit ("kgs"/"lbs"), device_version, new_app.
 ``<stem>.truth_lifter_days.parquet``, one row per lifter x workout day x lift (all six lifts
     on every day the lifter trained): user_id, workout_date (date), lift, true_one_rm_kg
     (that day, before readiness, 0.01), readiness_offset (the day's, the same for every

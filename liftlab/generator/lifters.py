@@ -34,6 +34,11 @@ ROM_CORRELATION = 0.9  # loading of a lifter's ROM deviations on one body factor
 # more varied mixes: it left rare lifts, power clean, to a single lifter of a small export,
 # whose sets a lifter-grouped cross-fit then cannot learn; transfer did not improve.)
 LIFT_MIX_CONCENTRATION = 4.0
+# A lifter's MVT relative to the lift's (physics.py): per archetype (powerlifters grind
+# slowest at 1RM), and a lifter-level log-sd shared by their lifts, plus MVT_LIFT_SD per lift.
+MVT_FACTOR = np.array([0.85, 1.05, 1.05, 1.0])
+MVT_SD = 0.08
+MVT_LIFT_SD = 0.04
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,7 @@ class Lifters:
     start_day: np.ndarray  # days since EPOCH_DAY
     span_days: np.ndarray  # calendar days, breaks included
     trajectory: Trajectories  # 1RM over time, deloads, breaks, readiness
+    mvt_m_s: np.ndarray  # (n, 6) the lifter's mean velocity at 1RM
 
     @property
     def size(self) -> int:
@@ -291,9 +297,15 @@ def make_lifters(rng: np.random.Generator, n: int) -> Lifters:
         start_day=start_day,
         span_days=rng.integers(60, 420, n),
         trajectory=Trajectories.flat(n, len(LIFTS)),
+        mvt_m_s=np.tile(lift_array("mvt"), (n, 1)),
     )
     _randomize(rng, lifters)
     lifters.trajectory = draw_trajectories(rng, archetype, lifters.span_days, len(LIFTS))
+    lifters.mvt_m_s = (
+        lifters.mvt_m_s
+        * MVT_FACTOR[archetype][:, None]
+        * np.exp(rng.normal(0, MVT_SD, (n, 1)) + rng.normal(0, MVT_LIFT_SD, (n, len(LIFTS))))
+    )
     return lifters
 
 
@@ -344,6 +356,8 @@ def lifters_table(lifters: Lifters) -> dict[str, object]:
     }
     for i, lift in enumerate(LIFTS):
         cols[f"one_rm_{lift}_kg"] = np.round(lifters.one_rm_kg[:, i], 2)
+    for i, lift in enumerate(LIFTS):
+        cols[f"mvt_{lift}_m_s"] = np.round(lifters.mvt_m_s[:, i], 4)
     cols["weight_unit"] = np.where(lifters.uses_lbs, "lbs", "kgs").tolist()
     cols["device_version"] = lifters.device_version
     cols["new_app"] = lifters.new_app

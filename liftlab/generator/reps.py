@@ -77,7 +77,7 @@ def simulate_reps(rng: np.random.Generator, lifters: Lifters, plan: SetPlan) -> 
     pct = effective_pct(lifters, plan)[set_index]
     variant = plan.variant[set_index]
     speed = lifters.speed[who, lift] * VARIANT_SPEED[variant]
-    mv = mean_velocity(pct, lift, speed) * set_factor[set_index]
+    mv = mean_velocity(pct, lift, speed, lifters.mvt_m_s[who, lift]) * set_factor[set_index]
     mv *= velocity_loss(pct, rep_index) * rng.normal(1.0, DEVICE_NOISE_CV, n)
     mv = np.clip(mv, 0.05, 3.5)
     rom_noise = np.where(novice, 0.05, 0.03)

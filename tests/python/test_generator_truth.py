@@ -144,3 +144,18 @@ def test_truth_sets_loads_follow_the_days_true_1rm(export: Path) -> None:
     ratio = heavy["true_weight_kg"] / (heavy["pct_1rm"] * heavy["true_one_rm_kg"])
     assert abs(ratio.median() - 1.0) < 0.01  # plates and variants (a lighter 1RM) aside
     assert ratio.between(0.75, 1.1).all()
+
+
+def test_lifters_have_their_own_mvt(lifters, export: Path) -> None:
+    from liftlab.generator.physics import lift_array, mean_velocity
+
+    population = lift_array("mvt")
+    ratio = pd.DataFrame(lifters.mvt_m_s / population).groupby(lifters.archetype).median()
+    powerlifter, novice = ARCHETYPE_NAMES.index("powerlifter"), ARCHETYPE_NAMES.index("novice")
+    assert (ratio.loc[powerlifter] < ratio.loc[novice]).all()
+    assert 0.9 < np.median(lifters.mvt_m_s / population) < 1.05
+    lift = np.arange(len(LIFTS))
+    at_1rm = mean_velocity(np.ones(lift.size), lift, np.ones(lift.size), lifters.mvt_m_s[0])
+    assert np.allclose(at_1rm, lifters.mvt_m_s[0])
+    table = pd.read_parquet(sidecar_paths(export)["truth_lifters"])
+    assert {f"mvt_{lift}_m_s" for lift in LIFTS} <= set(table)
