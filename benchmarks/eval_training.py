@@ -414,22 +414,25 @@ class Results:
     timing: dict | None = None
 
 
+def run_figures(seed: int, lifters: int, manifest: dict, build: Build) -> dict:
+    """Size and build times of one generated export."""
+    return {
+        "seed": seed,
+        "sets": manifest["counts"]["lines"],
+        "reps": manifest["counts"]["reps"],
+        "lifters": lifters,
+        "build_s": round(build.wall_s, 1),
+        "new_nodes_s": round(build.node_s["new"], 1),
+        "other_nodes_s": round(build.node_s["other"], 1),
+    }
+
+
 def evaluate_seed(folder: Path, args: argparse.Namespace, seed: int, results: Results) -> None:
     export = generate(folder, args.sets, args.lifters, seed)
     build = run_build(export, folder / f"build_{seed}")
     truth = load_truth(export)
     manifest = json.loads(export.with_name(f"gen_{seed}.manifest.json").read_text())
-    results.runs.append(
-        {
-            "seed": seed,
-            "sets": args.sets,
-            "reps": manifest["counts"]["reps"],
-            "lifters": args.lifters,
-            "build_s": round(build.wall_s, 1),
-            "new_nodes_s": round(build.node_s["new"], 1),
-            "other_nodes_s": round(build.node_s["other"], 1),
-        }
-    )
+    results.runs.append(run_figures(seed, args.lifters, manifest, build))
     if has_table(build.warehouse, "fct_load_velocity_profiles"):
         rows = profiles_with_truth(build.warehouse, truth).assign(seed=seed)
         results.profiles.append(rows)
@@ -661,16 +664,11 @@ def run_all(args: argparse.Namespace, results: Results, folder: Path) -> None:
             build = run_build(path, folder / f"real_{path.stem}")
             results.real.append(real_export_figures(build, path.name))
     if args.timing_sets:
-        export = generate(folder, args.timing_sets, args.timing_lifters, 20_180_217)
+        seed = 20_180_217  # the default dataset's (liftlab.generator.run.DEFAULT_SEED)
+        export = generate(folder, args.timing_sets, args.timing_lifters, seed)
         build = run_build(export, folder / "timing")
-        results.timing = {
-            "seed": 20_180_217,
-            "sets": args.timing_sets,
-            "lifters": args.timing_lifters,
-            "build_s": round(build.wall_s, 1),
-            "new_nodes_s": round(build.node_s["new"], 1),
-            "other_nodes_s": round(build.node_s["other"], 1),
-        }
+        manifest = json.loads(export.with_name(f"gen_{seed}.manifest.json").read_text())
+        results.timing = run_figures(seed, args.timing_lifters, manifest, build)
     if args.keep:
         print(f"exports and warehouses kept in {folder}", file=sys.stderr)
 
