@@ -407,11 +407,27 @@ class Results:
     """Everything the doc reports."""
 
     command: str
+    code: str  # the commit the marts were built from
     runs: list[dict] = field(default_factory=list)  # per seed: sizes, build times
     profiles: list[pd.DataFrame] = field(default_factory=list)
     readiness: list[pd.DataFrame] = field(default_factory=list)
     real: list[dict] = field(default_factory=list)
     timing: dict | None = None
+
+
+def code_state() -> str:
+    """HEAD's short hash, and the dbt files that differ from it (they were built too)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "models", "seeds", "macros", "dbt_project.yml")
+    changed = [line[3:] for line in dirty.splitlines()]
+    return git("rev-parse", "--short", "HEAD") + (
+        f" with uncommitted changes to {', '.join(changed)}" if changed else ""
+    )
 
 
 def run_figures(seed: int, lifters: int, manifest: dict, build: Build) -> dict:
@@ -460,6 +476,7 @@ def write_doc(results: Results, args: argparse.Namespace, path: Path) -> str:
         f"{GENERATOR_VERSION} (time-varying true 1RM, daily readiness offsets, individual "
         "MVTs: `liftlab/generator/trajectory.py`), realistic faults. Command:\n",
         f"```sh\n{results.command}\n```\n",
+        f"dbt project at the start of the run: {getattr(results, 'code', 'not recorded')}.\n",
         markdown(pd.DataFrame(results.runs)),
     ]
     study = pd.concat(results.profiles) if results.profiles else pd.DataFrame()
@@ -639,7 +656,8 @@ def main() -> None:
     parser.add_argument("--from-results", type=Path, help="a kept results.pkl: only write")
     args = parser.parse_args()
     results = Results(
-        command="$ .venv/bin/python benchmarks/eval_training.py " + " ".join(sys.argv[1:])
+        code=code_state(),
+        command="$ .venv/bin/python benchmarks/eval_training.py " + " ".join(sys.argv[1:]),
     )
     if args.from_results:
         results = pickle.loads(args.from_results.read_bytes())
