@@ -615,6 +615,8 @@ def timing_section(results: Results) -> str:
         "scale)."
     )
     runs = [*results.runs, *([results.timing] if results.timing else [])]
+    if results.timing and results.timing.get("commit"):
+        lines.append(f"The study-scale build ran at {results.timing['commit']}.")
     table = pd.DataFrame(runs)
     if not table.empty:
         table["added_pct"] = 100.0 * table["new_nodes_s"] / table["other_nodes_s"]
@@ -654,6 +656,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--keep", type=Path, help="directory for the exports and warehouses")
     parser.add_argument("--from-results", type=Path, help="a kept results.pkl: only write")
+    parser.add_argument(
+        "--timing-from", type=Path, help="a kept results.pkl whose study-scale timing to show"
+    )
     args = parser.parse_args()
     results = Results(
         code=code_state(),
@@ -669,6 +674,8 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory(prefix="eval_training_") as tmp:
             run_all(args, results, Path(tmp))
+    if args.timing_from:
+        results.timing = pickle.loads(args.timing_from.read_bytes()).timing
     print(write_doc(results, args, args.out))
 
 
@@ -687,6 +694,7 @@ def run_all(args: argparse.Namespace, results: Results, folder: Path) -> None:
         build = run_build(export, folder / "timing")
         manifest = json.loads(export.with_name(f"gen_{seed}.manifest.json").read_text())
         results.timing = run_figures(seed, args.timing_lifters, manifest, build)
+        results.timing["commit"] = code_state()
     if args.keep:
         print(f"exports and warehouses kept in {folder}", file=sys.stderr)
 
