@@ -617,7 +617,7 @@ def timing_section(results: Results) -> str:
     runs = [*results.runs, *([results.timing] if results.timing else [])]
     if results.timing and results.timing.get("commit"):
         lines.append(f"The study-scale build ran at {results.timing['commit']}.")
-    table = pd.DataFrame(runs)
+    table = pd.DataFrame(runs).drop(columns="commit", errors="ignore")
     if not table.empty:
         table["added_pct"] = 100.0 * table["new_nodes_s"] / table["other_nodes_s"]
     lines.append("\n" + markdown(table))
