@@ -1,13 +1,15 @@
 {#
     liftlab's load-velocity fit, one row per lifter x lift x window end x window length:
-    the window's points (one per workout and load rounded to 0.5 kg: the fastest plausible
-    set there, so the slower sets of a back-off or a fatigued repeat do not drag the line),
+    the window's points (one per workout and load rounded to 0.5 kg: the first set there,
+    as the app picks, before fatigue; taking the fastest of several sets would lift the
+    light, often repeated loads more than the single heavy ones and steepen the line),
     weighted by recency (0.5 ^ (days before the window end / var lv_half_life_days)), fitted
     by weighted least squares twice: the second pass down-weights points by Huber's rule
     (var lv_huber_k) on their residuals studentized by the leverage of the first pass and
     a robust scale (1.4826 x median absolute residual), so one odd set, also a single
-    heavy one far out on the load axis, cannot carry the line. Reports the fit's residual
-    standard error (weighted, n - 2) and the moments an interval at any load needs.
+    heavy one far out on the load axis, cannot carry the line. Reports the residual
+    standard error and the factors of the line's variance at any load (for the e1RM
+    interval).
 #}
 
 with
@@ -35,8 +37,9 @@ window_points as (
         window_days,
         window_end_date,
         workout_id,
+        max(training_date) as training_date,
         round(load_kg * 2) / 2 as load_kg,
-        max(best_mean_velocity_m_s) as velocity_m_s,
+        arg_min(best_mean_velocity_m_s, started_at) as velocity_m_s,
         count(*) as n_sets,
         pow(
             0.5,
@@ -130,6 +133,7 @@ second_pass as (
         window_days,
         window_end_date,
         count(*) as n_points,
+        count(distinct training_date) as n_sessions,
         sum(n_sets)::bigint as n_sets,
         count(distinct load_kg) as n_distinct_loads,
         min(load_kg) as min_load_kg,
@@ -143,7 +147,10 @@ second_pass as (
         - sum(fit_weight * load_kg) * sum(fit_weight * velocity_m_s)
         / sum(fit_weight) as sxy,
         sum(fit_weight * velocity_m_s * velocity_m_s)
-        - pow(sum(fit_weight * velocity_m_s), 2) / sum(fit_weight) as syy
+        - pow(sum(fit_weight * velocity_m_s), 2) / sum(fit_weight) as syy,
+        sum(fit_weight * fit_weight) as sum_w2,
+        sum(fit_weight * fit_weight * load_kg) as sum_w2_x,
+        sum(fit_weight * fit_weight * load_kg * load_kg) as sum_w2_x2
     from huber
     group by lifter_id, lift, window_days, window_end_date
 
@@ -157,20 +164,30 @@ final as (
         window_days,
         window_end_date,
         n_points,
+        n_sessions,
         n_sets,
         n_distinct_loads,
         min_load_kg,
         max_load_kg,
-        sum_w,
         mean_x as weighted_mean_load_kg,
-        sxx as weighted_sxx,
         sxy / nullif(sxx, 0) as slope_m_s_per_kg,
         mean_y - (sxy / nullif(sxx, 0)) * mean_x as intercept_m_s,
-        -- weighted residual sum of squares: syy - sxy^2 / sxx
+        -- residual SE of one point: the weights discount old points, they do not say
+        -- they are noisier, so the weighted mean square residual, with n - 2 degrees of
+        -- freedom
         case
             when n_points > 2 and sxx > 0
-                then sqrt(greatest(syy - sxy * sxy / sxx, 0) / (n_points - 2))
+                then sqrt(
+                        greatest(syy - sxy * sxy / sxx, 0) / sum_w * n_points / (n_points - 2)
+                    )
         end as residual_se_m_s,
+        -- the fitted line's variance at load x0 is residual_se^2 x (var_mean_factor
+        -- + 2 (x0 - mean) var_cross_factor + (x0 - mean)^2 var_slope_factor): weighted
+        -- least squares with equal-variance errors (sandwich form)
+        sum_w2 / pow(sum_w, 2) as var_mean_factor,
+        (sum_w2_x - mean_x * sum_w2) / (sum_w * nullif(sxx, 0)) as var_cross_factor,
+        (sum_w2_x2 - 2 * mean_x * sum_w2_x + mean_x * mean_x * sum_w2) / nullif(sxx * sxx, 0)
+            as var_slope_factor,
         case
             when sxx > 0 and syy > 0 then least(1.0, sxy * sxy / (sxx * syy))
         end as r_squared

@@ -3,10 +3,12 @@
     day of the lift) x window length (var lv_window_days) x method:
       app_reference        the OpenBarbell app's algorithm (int_lv_app_reference_fits),
                            population MVT;
-      liftlab              liftlab's robust recency-weighted fit (int_lv_liftlab_fits) with
-                           the lifter's own MVT where there are enough RPE >= 9.5 sets up
-                           to the window end, else the population MVT;
-      liftlab_cluster_mvt  the same fit with the MVT shared by the lifter's cluster (the
+      liftlab              liftlab's robust recency-weighted fit (int_lv_liftlab_fits) at
+                           the population MVT (seed lifts);
+      liftlab_individual_mvt  the same fit at the lifter's own MVT where there are enough
+                           RPE >= var lv_individual_mvt_min_rpe sets up to the window end,
+                           else the population MVT;
+      liftlab_cluster_mvt  the same fit at the MVT shared by the lifter's cluster (the
                            median individual MVT of its lifters), else the population MVT.
     liftlab's e1RM comes with an 80 % interval (residual SE, the leverage of the
     extrapolation point, Student's t at n - 2), a quality grade and, when the profile
@@ -126,20 +128,28 @@ cluster_mvt as (
 
 ),
 
+methods as (
+
+    -- noqa: disable=RF04
+    select unnest(['liftlab', 'liftlab_individual_mvt', 'liftlab_cluster_mvt']) as method
+    -- noqa: enable=RF04
+
+),
+
 liftlab_methods as (
 
     select
         liftlab_fits.*,
         methods.method,
         case
-            when methods.method = 'liftlab' and individual_mvt.mvt_m_s is not null
+            when methods.method = 'liftlab_individual_mvt' and individual_mvt.mvt_m_s is not null
                 then individual_mvt.mvt_m_s
             when methods.method = 'liftlab_cluster_mvt' and cluster_mvt.mvt_m_s is not null
                 then cluster_mvt.mvt_m_s
             else lifts.minimum_velocity_threshold_m_s
         end as mvt_m_s,
         case
-            when methods.method = 'liftlab' and individual_mvt.mvt_m_s is not null
+            when methods.method = 'liftlab_individual_mvt' and individual_mvt.mvt_m_s is not null
                 then 'individual'
             when methods.method = 'liftlab_cluster_mvt' and cluster_mvt.mvt_m_s is not null
                 then 'cluster'
@@ -148,9 +158,7 @@ liftlab_methods as (
         lifts.max_plausible_1rm_kg,
         t_quantiles.t_quantile_0_90
     from liftlab_fits
-    cross join (
-        select unnest(['liftlab', 'liftlab_cluster_mvt']) as method
-    ) as methods
+    cross join methods
     inner join lifts
     on liftlab_fits.lift = lifts.lift
     left join individual_mvt
@@ -189,9 +197,18 @@ liftlab_intervals as (
         *,
         100.0 * (max_load_kg - min_load_kg) / nullif(e1rm_raw_kg, 0) as load_span_pct,
         -- standard error of the load where the fitted line meets the MVT (delta method):
-        -- the line's SE at that load over |slope|
-        residual_se_m_s * sqrt(
-            1.0 / sum_w + pow(e1rm_raw_kg - weighted_mean_load_kg, 2) / nullif(weighted_sxx, 0)
+        -- the line's SE at that load and the MVT's own uncertainty (var lv_mvt_cv of it),
+        -- over |slope|
+        sqrt(
+            -- a day's sets share the day's form (readiness), so the points of one session
+            -- are not independent: the line's variance grows by points per session
+            pow(residual_se_m_s, 2) * n_points / greatest(n_sessions, 1) * greatest(
+                var_mean_factor
+                + 2 * (e1rm_raw_kg - weighted_mean_load_kg) * var_cross_factor
+                + pow(e1rm_raw_kg - weighted_mean_load_kg, 2) * var_slope_factor,
+                0
+            )
+            + pow({{ var('lv_mvt_cv') }} * mvt_m_s, 2)
         ) / abs(slope_m_s_per_kg) as e1rm_se_kg
     from liftlab_estimates
 
@@ -262,7 +279,7 @@ app_final as (
         lift,
         window_days,
         window_end_date,
-        'app_reference' as method,
+        'app_reference' as method,  -- noqa: RF04
         mvt_m_s,
         'population' as mvt_source,
         n_sets,
