@@ -81,6 +81,14 @@ final as (
         sets.rep_count_plausible,
         sets.best_mean_velocity_m_s,
         sets.slowest_mean_velocity_m_s,
+        -- a point of liftlab's profile (and of readiness): a plausible rep, a plausible load
+        coalesce(
+            sets.rep_count_plausible > 0
+            and not sets.is_load_outlier
+            and sets.load_kg > 0
+            and sets.best_mean_velocity_m_s is not null,
+            false
+        ) as is_profile_point,
         coalesce(app_rep_stats.app_valid_rep_count, 0) as app_valid_rep_count,
         coalesce(app_rep_stats.app_usable_rep_count, 0) as app_usable_rep_count,
         app_rep_stats.app_fastest_usable_velocity_m_s,

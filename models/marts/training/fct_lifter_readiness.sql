@@ -16,11 +16,7 @@ points as (
         load_kg,
         best_mean_velocity_m_s
     from {{ ref('int_lv_set_points') }}
-    where
-        rep_count_plausible > 0
-        and not is_load_outlier
-        and load_kg > 0
-        and best_mean_velocity_m_s is not null
+    where is_profile_point
 
 ),
 

@@ -298,6 +298,14 @@ app_final as (
 
 ),
 
+unioned as (
+
+    select * from liftlab_final
+    union all by name
+    select * from app_final
+
+),
+
 final as (
 
     select
@@ -320,31 +328,7 @@ final as (
         e1rm_upper_kg,
         profile_quality,
         null_reason
-    from liftlab_final
-
-    union all
-
-    select
-        lifter_id,
-        lift,
-        window_days,
-        window_end_date,
-        method,
-        mvt_m_s,
-        mvt_source,
-        n_sets,
-        n_distinct_loads,
-        load_span_pct,
-        slope_m_s_per_kg,
-        intercept_m_s,
-        load_at_zero_velocity_kg,
-        r_squared,
-        e1rm_kg,
-        e1rm_lower_kg,
-        e1rm_upper_kg,
-        profile_quality,
-        null_reason
-    from app_final
+    from unioned
 
 )
 
