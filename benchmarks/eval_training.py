@@ -73,20 +73,46 @@ class Build:
     warehouse: Path
     wall_s: float
     node_s: dict[str, float] = field(default_factory=dict)  # new / other nodes' summed times
+    code: str = ""  # code_state() when the build started
 
 
-def run_build(data: Path, folder: Path) -> Build:
+def built(folder: Path) -> Build | None:
+    """A kept build of an earlier run (``--reuse``): its warehouse when every node passed."""
+    results = folder / "target" / "run_results.json"
+    if not results.exists():
+        return None
+    statuses = {r["status"] for r in json.loads(results.read_text())["results"]}
+    if statuses & {"error", "fail", "skipped"}:
+        return None
+    wall = folder / "wall_s.txt"
+    wall_s = float(wall.read_text()) if wall.exists() else float("nan")
+    code = folder / "code.txt"
+    return Build(
+        folder / "warehouse.duckdb",
+        wall_s,
+        node_times(folder / "target"),
+        code.read_text().strip() if code.exists() else "not recorded",
+    )
+
+
+def run_build(data: Path, folder: Path, reuse: bool = False) -> Build:
     """``liftlab build`` into ``folder`` (dbt's target and logs there too, so that a build
-    beside another in the same project does not share them)."""
+    beside another in the same project does not share them); with ``reuse``, a kept build
+    that passed is taken as it is."""
+    if reuse and (kept := built(folder)):
+        return kept
     folder.mkdir(parents=True, exist_ok=True)
     warehouse = folder / "warehouse.duckdb"
     env = {**os.environ, "DBT_TARGET_PATH": str(folder / "target")}
     env["DBT_LOG_PATH"] = str(folder / "logs")
     liftlab = str(Path(sys.executable).parent / "liftlab")
     command = [liftlab, "build", "--data", str(data), "--warehouse", str(warehouse)]
+    code = code_state()
+    (folder / "code.txt").write_text(code + "\n")
     start = time.perf_counter()
     subprocess.run(command, cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
-    build = Build(warehouse, time.perf_counter() - start)
+    build = Build(warehouse, time.perf_counter() - start, code=code)
+    (folder / "wall_s.txt").write_text(f"{build.wall_s:.1f}\n")
     build.node_s = node_times(folder / "target")
     return build
 
@@ -351,7 +377,7 @@ def readiness_table(warehouse: Path, truth: Truth, below_offsets: list[float]) -
 def real_export_figures(build: Build, name: str) -> dict:
     """Counts of the training marts on a real export."""
     wh = build.warehouse
-    figures: dict = {"export": name, "build_s": round(build.wall_s, 1)}
+    figures: dict = {"export": name, "build_s": round(build.wall_s, 1), "commit": build.code}
     if has_table(wh, "fct_load_velocity_profiles"):
         profiles = read(
             wh,
@@ -443,12 +469,15 @@ def run_figures(seed: int, lifters: int, manifest: dict, build: Build) -> dict:
         "build_s": round(build.wall_s, 1),
         "new_nodes_s": round(build.node_s["new"], 1),
         "other_nodes_s": round(build.node_s["other"], 1),
+        "commit": build.code,
     }
 
 
 def evaluate_seed(folder: Path, args: argparse.Namespace, seed: int, results: Results) -> None:
-    export = generate(folder, args.sets, args.lifters, seed)
-    build = run_build(export, folder / f"build_{seed}")
+    export = folder / f"gen_{seed}.jsonl.gz"
+    if not (args.reuse and export.exists()):
+        export = generate(folder, args.sets, args.lifters, seed)
+    build = run_build(export, folder / f"build_{seed}", args.reuse is not None)
     truth = load_truth(export)
     manifest = json.loads(export.with_name(f"gen_{seed}.manifest.json").read_text())
     results.runs.append(run_figures(seed, args.lifters, manifest, build))
@@ -480,7 +509,10 @@ def write_doc(results: Results, args: argparse.Namespace, path: Path) -> str:
         "MVTs: `liftlab/generator/trajectory.py`), realistic faults. Command:\n",
         f"```sh\n{results.command}\n```\n",
         f"dbt project at the start of the run: {getattr(results, 'code', 'not recorded')}.\n",
-        markdown(pd.DataFrame(results.runs)),
+        markdown(pd.DataFrame(results.runs).drop(columns="commit", errors="ignore")),
+        "Builds ran at: "
+        + "; ".join(f"seed {r['seed']}: {r.get('commit', 'not recorded')}" for r in results.runs)
+        + ".\n",
     ]
     study = pd.concat(results.profiles) if results.profiles else pd.DataFrame()
     if not study.empty:
@@ -629,7 +661,7 @@ def timing_section(results: Results) -> str:
     )
     runs = [*results.runs, *([results.timing] if results.timing else [])]
     if results.timing and results.timing.get("commit"):
-        lines.append(f"The study-scale build ran at {results.timing['commit']}.")
+        lines.append(f"\nThe study-scale build ran at {results.timing['commit']}.")
     table = pd.DataFrame(runs).drop(columns="commit", errors="ignore")
     if not table.empty:
         table["added_pct"] = 100.0 * table["new_nodes_s"] / table["other_nodes_s"]
@@ -641,7 +673,7 @@ def real_section(results: Results) -> str:
     lines = ["\n## The real exports\n"]
     for figures in results.real:
         lines.append(f"### {figures['export']}\n")
-        lines.append(f"Build {figures['build_s']} s.")
+        lines.append(f"Build {figures['build_s']} s at {figures.get('commit', 'not recorded')}.")
         for table in ("fct_set_velocity_loss", "fct_lifter_readiness"):
             if table in figures:
                 lines.append(f" {table}: {figures[table]} rows.")
@@ -657,7 +689,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", type=int, default=40_000)
     parser.add_argument("--lifters", type=int, default=150)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--min-loads", type=int, default=4)
     parser.add_argument("--min-span", type=float, default=30.0)
     parser.add_argument("--below-offset", type=float, nargs="+", default=[-0.05, -0.08])
@@ -670,6 +702,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="directory for the exports and warehouses")
     parser.add_argument("--from-results", type=Path, help="a kept results.pkl: only write")
     parser.add_argument(
+        "--reuse", type=Path, help="a kept run's folder: take its exports and passed builds"
+    )
+    parser.add_argument(
         "--timing-from", type=Path, help="a kept results.pkl whose study-scale timing to show"
     )
     args = parser.parse_args()
@@ -679,6 +714,9 @@ def main() -> None:
     )
     if args.from_results:
         results = pickle.loads(args.from_results.read_bytes())
+    elif args.reuse:
+        run_all(args, results, args.reuse)
+        (args.reuse / "results.pkl").write_bytes(pickle.dumps(results))
     elif args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="eval_training_", dir=args.keep))
@@ -699,12 +737,14 @@ def run_all(args: argparse.Namespace, results: Results, folder: Path) -> None:
         print(json.dumps(results.runs[-1]), flush=True)
     for path in args.real:
         if path.exists():
-            build = run_build(path, folder / f"real_{path.stem}")
+            build = run_build(path, folder / f"real_{path.stem}", args.reuse is not None)
             results.real.append(real_export_figures(build, path.name))
     if args.timing_sets:
         seed = 20_180_217  # the default dataset's (liftlab.generator.run.DEFAULT_SEED)
-        export = generate(folder, args.timing_sets, args.timing_lifters, seed)
-        build = run_build(export, folder / "timing")
+        export = folder / f"gen_{seed}.jsonl.gz"
+        if not (args.reuse and export.exists()):
+            export = generate(folder, args.timing_sets, args.timing_lifters, seed)
+        build = run_build(export, folder / "timing", args.reuse is not None)
         manifest = json.loads(export.with_name(f"gen_{seed}.manifest.json").read_text())
         results.timing = run_figures(seed, args.timing_lifters, manifest, build)
         results.timing["commit"] = code_state()
