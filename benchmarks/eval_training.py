@@ -508,7 +508,7 @@ def write_doc(results: Results, args: argparse.Namespace, path: Path) -> str:
         f"{GENERATOR_VERSION} (time-varying true 1RM, daily readiness offsets, individual "
         "MVTs: `liftlab/generator/trajectory.py`), realistic faults. Command:\n",
         f"```sh\n{results.command}\n```\n",
-        f"dbt project at the start of the run: {getattr(results, 'code', 'not recorded')}.\n",
+        f"evaluation run at: {getattr(results, 'code', 'not recorded')}.\n",
         markdown(pd.DataFrame(results.runs).drop(columns="commit", errors="ignore")),
         "Builds ran at: "
         + "; ".join(f"seed {r['seed']}: {r.get('commit', 'not recorded')}" for r in results.runs)
@@ -673,7 +673,8 @@ def real_section(results: Results) -> str:
     lines = ["\n## The real exports\n"]
     for figures in results.real:
         lines.append(f"### {figures['export']}\n")
-        lines.append(f"Build {figures['build_s']} s at {figures.get('commit', 'not recorded')}.")
+        took = "" if np.isnan(figures["build_s"]) else f" ({figures['build_s']} s)"
+        lines.append(f"Built{took} at {figures.get('commit', 'not recorded')}.")
         for table in ("fct_set_velocity_loss", "fct_lifter_readiness"):
             if table in figures:
                 lines.append(f" {table}: {figures[table]} rows.")
