@@ -41,6 +41,11 @@ REPORT_TABLES: tuple[str, ...] = (
     "rpt_relabeled_sets",
     "rpt_record_counts",
     "rpt_rejections_by_reason",
+    "rpt_lifter_e1rm",
+    "rpt_lifter_lv_profile",
+    "rpt_lifter_velocity_loss",
+    "rpt_lifter_readiness",
+    "rpt_coach_lifters",
 )
 # Data-quality results (Great Expectations, liftlab.quality), exported when the warehouse
 # has them, as these columns (missing ones null). `examples` (sample failing values, which

@@ -18,6 +18,7 @@ from liftlab.generator.faults import (
     draw_rep_faults,
     draw_set_faults,
 )
+from liftlab.generator.lifter_days import day_codes
 from liftlab.generator.lifters import Lifters
 from liftlab.generator.reps import RepBatch, simulate_reps
 from liftlab.generator.set_text import (
@@ -40,6 +41,7 @@ class Batch:
     data: bytes
     truth: dict[str, pa.Array]
     counts: BatchCounts
+    day_codes: tuple[np.ndarray, np.ndarray]  # lifter_days.day_codes of the planned sets
 
     @property
     def n_lines(self) -> int:
@@ -358,6 +360,9 @@ def build_batch(
         pct_1rm=plan.pct[src],
         true_weight_kg=fields.typed_kg[src],
         device_version=lifters.device_version[plan.lifter[src]],
+        day=plan.day[src],
+        true_one_rm_kg=plan.one_rm_kg[src],
+        readiness=plan.readiness[src],
     )
     id_cells = {
         "doc": ids.doc,
@@ -369,4 +374,5 @@ def build_batch(
         data=b"".join(pieces + revisions),
         truth=truth_columns(facts, id_cells),
         counts=batch_counts(facts),
+        day_codes=day_codes(plan),
     )

@@ -20,6 +20,12 @@ from liftlab.generator.physics import (
     SUMO_SHARE,
     lift_array,
 )
+from liftlab.generator.trajectory import (
+    Trajectories,
+    draw_trajectories,
+    one_rm_factor,
+    readiness_offset,
+)
 
 LIFT_SPEED_SD = 0.06  # per lift, beyond the lifter's speed
 VARIANT_LIFTERS = 0.6  # share of lifters who train variants at all
@@ -28,6 +34,11 @@ ROM_CORRELATION = 0.9  # loading of a lifter's ROM deviations on one body factor
 # more varied mixes: it left rare lifts, power clean, to a single lifter of a small export,
 # whose sets a lifter-grouped cross-fit then cannot learn; transfer did not improve.)
 LIFT_MIX_CONCENTRATION = 4.0
+# A lifter's MVT relative to the lift's (physics.py): per archetype (powerlifters grind
+# slowest at 1RM), and a lifter-level log-sd shared by their lifts, plus MVT_LIFT_SD per lift.
+MVT_FACTOR = np.array([0.85, 1.05, 1.05, 1.0])
+MVT_SD = 0.08
+MVT_LIFT_SD = 0.04
 
 
 @dataclass(frozen=True)
@@ -144,7 +155,7 @@ class Lifters:
     archetype: np.ndarray  # int code into ARCHETYPES
     body_mass_kg: np.ndarray
     height_factor: np.ndarray
-    one_rm_kg: np.ndarray  # (n, 6)
+    one_rm_kg: np.ndarray  # (n, 6) true 1RM on the lifter's first day (trajectory.py)
     uses_lbs: np.ndarray  # bool
     speed: np.ndarray  # (n, 6) velocity multiplier at the same %1RM
     loc_shift: np.ndarray  # (n, 6) peak location, % of ROM
@@ -161,11 +172,23 @@ class Lifters:
     mac: list[str]
     ios: np.ndarray  # bool
     start_day: np.ndarray  # days since EPOCH_DAY
-    span_days: np.ndarray
+    span_days: np.ndarray  # calendar days, breaks included
+    trajectory: Trajectories  # 1RM over time, deloads, breaks, readiness
+    mvt_m_s: np.ndarray  # (n, 6) the lifter's mean velocity at 1RM
 
     @property
     def size(self) -> int:
         return len(self.user_id)
+
+    def true_one_rm(self, lifter: np.ndarray, lift: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """True 1RM (kg) of ``lift`` on ``day`` (integer days since EPOCH_DAY), before the
+        day's readiness."""
+        offset = day - self.start_day[lifter]
+        return self.one_rm_kg[lifter, lift] * one_rm_factor(self.trajectory, lifter, lift, offset)
+
+    def readiness(self, lifter: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Readiness offset of the lifter on ``day`` (effective 1RM = true x (1 + offset))."""
+        return readiness_offset(self.trajectory, lifter, day)
 
 
 def _ids(rng: np.random.Generator, n: int, length: int, alphabet: str) -> list[str]:
@@ -214,7 +237,8 @@ def make_lifters(rng: np.random.Generator, n: int) -> Lifters:
     """Draw ``n`` lifters: archetype, size, strength, technique, devices and habits.
 
     The domain randomization of generator 2.0 (:func:`_randomize`) is drawn after the
-    draws of 1.x, so that a seed keeps its lifters' archetypes, ids and devices.
+    draws of 1.x, and the trajectories of 2.2 after those, so that a seed keeps its
+    lifters' archetypes, ids, devices and techniques.
     """
     shares = np.array([a.share for a in ARCHETYPES])
     archetype = np.sort(rng.choice(len(ARCHETYPES), size=n, p=shares / shares.sum()))
@@ -272,8 +296,16 @@ def make_lifters(rng: np.random.Generator, n: int) -> Lifters:
         ios=rng.random(n) < 0.45,
         start_day=start_day,
         span_days=rng.integers(60, 420, n),
+        trajectory=Trajectories.flat(n, len(LIFTS)),
+        mvt_m_s=np.tile(lift_array("mvt"), (n, 1)),
     )
     _randomize(rng, lifters)
+    lifters.trajectory = draw_trajectories(rng, archetype, lifters.span_days, len(LIFTS))
+    lifters.mvt_m_s = (
+        lifters.mvt_m_s
+        * MVT_FACTOR[archetype][:, None]
+        * np.exp(rng.normal(0, MVT_SD, (n, 1)) + rng.normal(0, MVT_LIFT_SD, (n, len(LIFTS))))
+    )
     return lifters
 
 
@@ -324,6 +356,8 @@ def lifters_table(lifters: Lifters) -> dict[str, object]:
     }
     for i, lift in enumerate(LIFTS):
         cols[f"one_rm_{lift}_kg"] = np.round(lifters.one_rm_kg[:, i], 2)
+    for i, lift in enumerate(LIFTS):
+        cols[f"mvt_{lift}_m_s"] = np.round(lifters.mvt_m_s[:, i], 4)
     cols["weight_unit"] = np.where(lifters.uses_lbs, "lbs", "kgs").tolist()
     cols["device_version"] = lifters.device_version
     cols["new_app"] = lifters.new_app

@@ -40,6 +40,11 @@ outside the generated population:
   profiles: Pestana-Melero et al. 2018, J Appl Biomech 34:184; Banyard et al. 2018, Int J
   Sports Physiol Perform 13:763): lifter-level log-sd about 0.15 (archetypes' speed_sd),
   plus about 0.06 per lift.
+* Individual MVT (generator 2.2): the velocity at 1RM differs between lifters (squat
+  0.23-0.30 m/s, bench 0.10-0.17 m/s between studies and lifters, seeds/lifts.csv), and
+  experienced lifters grind slower at 1RM than novices (Zourdos et al. 2016, J Strength
+  Cond Res 30:267): a lifter's MVT is the lift's times an archetype factor
+  (lifters.MVT_FACTOR) and a lifter-level log-sd of lifters.MVT_SD.
 * Heavy sessions: RPE 9-10 sets move at about 0.2-0.4 m/s (Helms et al. 2017, J Strength
   Cond Res 31:292; squat about 0.23 m/s at RPE 10), so some workouts are "heavy days" at
   90-98 % 1RM (workouts.HEAVY_DAY).
@@ -184,9 +189,12 @@ def lift_array(attr: str) -> np.ndarray:
     return np.array([getattr(PHYSICS[name], attr) for name in LIFTS], dtype=float)
 
 
-def mean_velocity(pct_1rm: np.ndarray, lift: np.ndarray, speed: np.ndarray) -> np.ndarray:
-    """Expected first-rep mean concentric velocity (m/s) at a load (%1RM as a fraction)."""
-    mvt = lift_array("mvt")[lift]
+def mean_velocity(
+    pct_1rm: np.ndarray, lift: np.ndarray, speed: np.ndarray, mvt: np.ndarray | None = None
+) -> np.ndarray:
+    """Expected first-rep mean concentric velocity (m/s) at a load (%1RM as a fraction),
+    down to ``mvt`` at 1RM (default: the lift's population MVT)."""
+    mvt = lift_array("mvt")[lift] if mvt is None else mvt
     slope = lift_array("slope")[lift]
     return mvt + slope * speed * np.clip(1.0 - pct_1rm, 0.0, 0.95)
 

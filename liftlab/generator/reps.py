@@ -9,6 +9,7 @@ import numpy as np
 from liftlab.generator.lifters import ARCHETYPES, Lifters
 from liftlab.generator.physics import (
     DEVICE_NOISE_CV,
+    LB_KG,
     Traces,
     build_traces,
     lift_array,
@@ -16,6 +17,7 @@ from liftlab.generator.physics import (
     variant_array,
     velocity_loss,
 )
+from liftlab.generator.set_text import VARIANT_LOAD, typed_weights
 from liftlab.generator.workouts import SetPlan
 
 SET_NOISE = np.array([a.set_noise for a in ARCHETYPES])
@@ -52,6 +54,15 @@ class RepBatch:
         return int(self.set_index.size)
 
 
+def effective_pct(lifters: Lifters, plan: SetPlan) -> np.ndarray:
+    """Each set's load (as typed: plates, the empty bar) as a share of the day's effective
+    1RM of its variant, ``true 1RM x (1 + readiness)`` (trajectory.py): the bar is slower on
+    a bad day at the same load."""
+    load_kg = np.where(lifters.uses_lbs[plan.lifter], LB_KG, 1.0) * typed_weights(lifters, plan)
+    variant_one_rm = plan.one_rm_kg * VARIANT_LOAD[plan.variant]
+    return load_kg / (variant_one_rm * (1.0 + plan.readiness))
+
+
 def simulate_reps(rng: np.random.Generator, lifters: Lifters, plan: SetPlan) -> RepBatch:
     """Every rep of every planned set, vectorised over the batch."""
     set_index = np.repeat(np.arange(plan.size), plan.n_reps)
@@ -63,10 +74,10 @@ def simulate_reps(rng: np.random.Generator, lifters: Lifters, plan: SetPlan) -> 
     arch = lifters.archetype[who]
     novice = arch == 2
     set_factor = np.exp(rng.normal(0, 1, plan.size) * SET_NOISE[lifters.archetype[plan.lifter]])
-    pct = plan.pct[set_index]
+    pct = effective_pct(lifters, plan)[set_index]
     variant = plan.variant[set_index]
     speed = lifters.speed[who, lift] * VARIANT_SPEED[variant]
-    mv = mean_velocity(pct, lift, speed) * set_factor[set_index]
+    mv = mean_velocity(pct, lift, speed, lifters.mvt_m_s[who, lift]) * set_factor[set_index]
     mv *= velocity_loss(pct, rep_index) * rng.normal(1.0, DEVICE_NOISE_CV, n)
     mv = np.clip(mv, 0.05, 3.5)
     rom_noise = np.where(novice, 0.05, 0.03)

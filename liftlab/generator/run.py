@@ -16,6 +16,7 @@ import numpy as np
 from liftlab.generator import GENERATOR_VERSION
 from liftlab.generator.batch import Batch, LifterText, build_batch
 from liftlab.generator.faults import profile_rates
+from liftlab.generator.lifter_days import LifterDays
 from liftlab.generator.lifters import Lifters, lifters_table, make_lifters
 from liftlab.generator.memory import hold_freed_memory, reuse_freed_memory
 from liftlab.generator.writer import (
@@ -128,6 +129,7 @@ def generate(config: GenerateConfig) -> dict:
     export = ExportFile(config.out)
     truth = TruthWriter(paths["truth_sets"])
     tally = Tally()
+    days = LifterDays()
     bar = _progress(config)
     pending: deque[Future] = deque()
     gc_was_enabled = gc.isenabled()
@@ -137,6 +139,7 @@ def generate(config: GenerateConfig) -> dict:
             background = _usable_cpus() > 1
             for batch in _batches(config, lifters, text, rates):
                 tally.add(batch)
+                days.add(*batch.day_codes)
                 if not background:  # one CPU: a writer thread would only take turns with us
                     _write(export, truth, batch.data, batch.truth)
                     bar.update(batch.n_lines)
@@ -153,6 +156,7 @@ def generate(config: GenerateConfig) -> dict:
         bar.close()
         export.close()
         truth.close()
+    write_lifters(paths["truth_lifter_days"], days.columns(lifters))
     result = manifest(config, tally, rates)
     write_manifest(paths["manifest"], result)
     return result

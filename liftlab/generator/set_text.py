@@ -75,8 +75,9 @@ class SetFields:
 
 
 def typed_weights(lifters: Lifters, plan: SetPlan) -> np.ndarray:
-    """The number the lifter typed, in their unit (plates: 5 lb or 2.5 kg)."""
-    kg = plan.pct * lifters.one_rm_kg[plan.lifter, plan.lift] * VARIANT_LOAD[plan.variant]
+    """The number the lifter typed, in their unit (plates: 5 lb or 2.5 kg), planned from the
+    day's true 1RM."""
+    kg = plan.pct * plan.one_rm_kg * VARIANT_LOAD[plan.variant]
     lbs = lifters.uses_lbs[plan.lifter]
     step = np.where(lbs, 5.0, 2.5)
     value = np.where(lbs, kg / LB_KG, kg)

@@ -17,6 +17,7 @@ import pyarrow as pa
 from liftlab.generator import cells
 from liftlab.generator.faults import REP_FAULTS, SET_FAULT_CODE, SET_FAULTS, label_vocabulary
 from liftlab.generator.physics import LIFTS
+from liftlab.generator.workouts import DAY_MS, EPOCH_MS
 
 GONE = ("malformed_json", "superseded", "deleted_set")  # lines the warehouse does not keep
 
@@ -78,6 +79,9 @@ class LineFacts:
     pct_1rm: np.ndarray
     true_weight_kg: np.ndarray
     device_version: np.ndarray
+    day: np.ndarray  # workout day, days since EPOCH_MS
+    true_one_rm_kg: np.ndarray
+    readiness: np.ndarray
 
     @cached_property
     def line_reps(self) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +111,18 @@ def truth_columns(facts: LineFacts, ids: dict[str, np.ndarray]) -> dict[str, pa.
         "pct_1rm": pa.array(np.round(facts.pct_1rm, 4)),
         "true_weight_kg": pa.array(np.round(facts.true_weight_kg, 3)),
         "device_version": pa.array(facts.device_version.astype(np.int64)),
+        "workout_date": dates(facts.day),
+        "true_one_rm_kg": pa.array(np.round(facts.true_one_rm_kg, 2)),
+        "readiness_offset": pa.array(np.round(facts.readiness, 4)),
     }
+
+
+EPOCH_DATE = EPOCH_MS // DAY_MS  # EPOCH_MS as days since 1970-01-01
+
+
+def dates(day: np.ndarray) -> pa.Array:
+    """Arrow dates of generator days (days since EPOCH_MS)."""
+    return pa.array((day + EPOCH_DATE).astype(np.int32), pa.date32())
 
 
 def batch_counts(facts: LineFacts) -> BatchCounts:

@@ -8,6 +8,7 @@ import numpy as np
 
 from liftlab.generator.lifters import ARCHETYPES, Lifters
 from liftlab.generator.physics import LIFTS, SUMO_VARIANT, max_reps, variant_table
+from liftlab.generator.trajectory import DELOAD_LOAD, course, place_days
 
 EPOCH_MS = 1_483_228_800_000  # 2017-01-01T00:00:00Z
 DAY_MS = 86_400_000
@@ -36,6 +37,9 @@ class SetPlan:
     start_ms: np.ndarray  # unix ms of the first edit
     belt: np.ndarray
     band: np.ndarray
+    day: np.ndarray  # workout day, integer days since EPOCH_MS (UTC)
+    one_rm_kg: np.ndarray  # true 1RM of the set's lift that day (before readiness)
+    readiness: np.ndarray  # the day's readiness offset (effective 1RM = true x (1 + it))
 
     @property
     def size(self) -> int:
@@ -98,12 +102,25 @@ def _variants(
     return np.where(use, drawn, np.where(sumo, SUMO_VARIANT, 0)).astype(np.int64)
 
 
+def _workout_days(
+    rng: np.random.Generator, lifters: Lifters, w_lifter: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Day (since EPOCH_MS) of each workout, uniform over the lifter's training days (their
+    span without its breaks), and whether it falls in a deload week."""
+    traj = lifters.trajectory
+    active = lifters.span_days[w_lifter] - traj.gap_days[w_lifter].sum(axis=1)
+    offset = np.floor(place_days(traj, w_lifter, rng.random(w_lifter.size) * active))
+    deload = course(traj, w_lifter, offset).deload
+    return lifters.start_day[w_lifter] + offset.astype(np.int64), deload
+
+
 def plan_workouts(rng: np.random.Generator, lifters: Lifters, n_workouts: int) -> SetPlan:
-    """Plan ``n_workouts`` workouts: several lifts each, warm-ups then working sets."""
+    """Plan ``n_workouts`` workouts: several lifts each, warm-ups then working sets; loads
+    as a share of the day's true 1RM (lighter in a deload week)."""
     p = lifters.activity / lifters.activity.sum()
     w_lifter = rng.choice(lifters.size, size=n_workouts, p=p)
-    w_day = lifters.start_day[w_lifter] + rng.random(n_workouts) * lifters.span_days[w_lifter]
-    w_start = EPOCH_MS + (np.floor(w_day) * DAY_MS).astype(np.int64)
+    w_day, w_deload = _workout_days(rng, lifters, w_lifter)
+    w_start = EPOCH_MS + w_day * DAY_MS
     w_start += rng.integers(6 * 3600_000, 21 * 3600_000, n_workouts)
     n_lifts = rng.choice([1, 2, 3], size=n_workouts, p=[0.3, 0.45, 0.25])
     order, keep = _pick_lifts(rng, lifters.lift_pref[w_lifter], n_lifts)
@@ -116,7 +133,9 @@ def plan_workouts(rng: np.random.Generator, lifters: Lifters, n_workouts: int) -
     n_work = lo + np.floor(rng.random(arch.size) * (hi - lo + 1)).astype(np.int64)
     b_pct = np.clip(ZONE[arch, 0] + ZONE[arch, 1] * rng.normal(size=arch.size), 0.4, 0.98)
     heavy_day = (rng.random(n_workouts) < HEAVY_DAY[lifters.archetype[w_lifter]])[b_workout]
-    b_pct = np.where(heavy_day, rng.uniform(*HEAVY_PCT, arch.size), b_pct)
+    deload = w_deload[b_workout]
+    b_pct = np.where(heavy_day & ~deload, rng.uniform(*HEAVY_PCT, arch.size), b_pct)
+    b_pct = np.where(deload, b_pct * DELOAD_LOAD, b_pct)
     b_variant = _variants(rng, lifters, b_lifter, b_lift)
     block, pos = _expand(n_warm + n_work)
     warm = pos < n_warm[block]
@@ -136,6 +155,7 @@ def plan_workouts(rng: np.random.Generator, lifters: Lifters, n_workouts: int) -
     _, set_pos = _expand(np.bincount(workout, minlength=n_workouts))
     start = w_start[workout] + set_pos * 180_000 + rng.integers(0, 60_000, n)
     heavy = (~warm) & (pct > 0.75)
+    b_day = w_day[b_workout]
     return SetPlan(
         lifter=b_lifter[block],
         lift=b_lift[block],
@@ -149,6 +169,9 @@ def plan_workouts(rng: np.random.Generator, lifters: Lifters, n_workouts: int) -
         start_ms=start,
         belt=heavy & (rng.random(n) < BELT_RATE[arch_s]),
         band=(~warm) & (rng.random(n) < BAND_RATE[arch_s]),
+        day=b_day[block],
+        one_rm_kg=lifters.true_one_rm(b_lifter, b_lift, b_day)[block],
+        readiness=lifters.readiness(w_lifter, w_day)[b_workout][block],
     )
 
 

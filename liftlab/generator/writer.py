@@ -36,6 +36,9 @@ TRUTH_SETS_SCHEMA = pa.schema(
         ("pct_1rm", pa.float64()),
         ("true_weight_kg", pa.float64()),
         ("device_version", pa.int64()),
+        ("workout_date", pa.date32()),
+        ("true_one_rm_kg", pa.float64()),
+        ("readiness_offset", pa.float64()),
     ]
 )
 
@@ -66,6 +69,7 @@ def sidecar_paths(out: Path) -> dict[str, Path]:
     return {
         "truth_sets": stem.with_name(stem.name + ".truth_sets.parquet"),
         "truth_lifters": stem.with_name(stem.name + ".truth_lifters.parquet"),
+        "truth_lifter_days": stem.with_name(stem.name + ".truth_lifter_days.parquet"),
         "manifest": stem.with_name(stem.name + ".manifest.json"),
     }
 
@@ -109,7 +113,7 @@ class TruthWriter:
 
 
 def write_lifters(path: Path, columns: dict[str, object]) -> None:
-    """The per-lifter ground truth."""
+    """The per-lifter (or per lifter-day) ground truth."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table(columns), path, compression="zstd")
 

@@ -214,6 +214,7 @@ final as (
         first_rep_mean_velocity_m_s,
         last_rep_mean_velocity_m_s,
         best_mean_velocity_m_s,
+        slowest_mean_velocity_m_s,
         mean_velocity_m_s,
         case
             when best_mean_velocity_m_s > 0

@@ -14,7 +14,7 @@ const path = require('path');
 const puppeteer = require('puppeteer-core');
 
 const [baseUrl, shotDir, chooseLifter, ...pageArgs] = process.argv.slice(2);
-const pages = pageArgs.length ? pageArgs : ['/', '/lifter', '/clusters', '/classifier', '/data-quality'];
+const pages = pageArgs.length ? pageArgs : ['/', '/lifter', '/clusters', '/classifier', '/data-quality', '/coach'];
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const base = new URL(baseUrl);
 const started = Date.now();

@@ -81,7 +81,7 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path) -> None:
     c = _gen(tmp_path / "c", "x.jsonl.gz", sets=300, lifters=20, seed=6)
     assert a.read_bytes() == b.read_bytes()
     assert a.read_bytes() != c.read_bytes()
-    for key in ("truth_sets", "truth_lifters", "manifest"):
+    for key in ("truth_sets", "truth_lifters", "truth_lifter_days", "manifest"):
         assert sidecar_paths(a)[key].read_bytes() == sidecar_paths(b)[key].read_bytes()
 
 
@@ -316,7 +316,7 @@ def test_worker_processes_write_the_same_bytes(tmp_path: Path) -> None:
         tmp_path / "two", "w.jsonl.gz", sets=400, lifters=20, seed=8, batch_lines=100, workers=2
     )
     assert one.read_bytes() == two.read_bytes()
-    for key in ("truth_sets", "manifest"):
+    for key in ("truth_sets", "truth_lifter_days", "manifest"):
         assert sidecar_paths(one)[key].read_bytes() == sidecar_paths(two)[key].read_bytes()
 
 
@@ -338,5 +338,5 @@ def test_one_cpu_writes_inline_with_the_same_bytes(tmp_path: Path, monkeypatch) 
     inline = _gen(tmp_path / "i", "c.jsonl.gz", sets=400, lifters=20, seed=9, batch_lines=100)
     assert set(writers) == {threading.get_ident()}
     assert threaded.read_bytes() == inline.read_bytes()
-    for key in ("truth_sets", "manifest"):
+    for key in ("truth_sets", "truth_lifter_days", "manifest"):
         assert sidecar_paths(threaded)[key].read_bytes() == sidecar_paths(inline)[key].read_bytes()

@@ -30,9 +30,17 @@ REPO = Path(__file__).resolve().parents[2]
 REPORTS = REPO / "reports"
 ARTIFACTS = REPO / "build" / "test-artifacts" / "reports"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-PAGES = ("/", "/lifter", "/clusters", "/classifier", "/data-quality")
+PAGES = ("/", "/lifter", "/clusters", "/classifier", "/data-quality", "/coach", "/lifters")
 # charts each page must show with data
-MIN_CHARTS = {"/": 2, "/lifter": 1, "/clusters": 4, "/classifier": 3, "/data-quality": 2}
+MIN_CHARTS = {
+    "/": 2,
+    "/lifter": 1,
+    "/clusters": 4,
+    "/classifier": 3,
+    "/data-quality": 2,
+    "/coach": 0,
+    "/lifters": 0,
+}
 QUICK_CLASSIFIER = "{classifier_models: [knn_study, gaussian_nb_study], classifier_cv_folds: 3}"
 PROJECT_FILES = (
     "package.json",
@@ -153,6 +161,19 @@ def _lifters(warehouse: Path) -> list[str]:
         ]
 
 
+def _lifter_with_profile(warehouse: Path) -> str:
+    """A lifter of the coach page whose latest profile has an e1RM (their page has one)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            "select p.lifter_id from rpt_lifter_lv_profile p"
+            " join rpt_coach_lifters c on p.lifter_id = c.lifter_id"
+            " where p.point_kind = 'profile' and p.e1rm_kg is not null"
+            " order by p.lifter_id limit 1"
+        ).fetchone()
+    assert row, "no lifter of the generated warehouse has a trusted profile"
+    return row[0]
+
+
 def _number_line_in_warehouse(warehouse: Path, lifter: str, lift: str) -> dict[str, dict]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
@@ -209,8 +230,17 @@ def browsed(report_site) -> dict:
     chosen = lifters[1]  # not the Dropdown's default (the first); shown without scrolling
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
+    trainee = _lifter_with_profile(report_site["warehouse"])
+    routes = [*PAGES, f"/lifters/{trainee}"]
     completed = subprocess.run(
-        ["node", str(REPORTS / "tests" / "browse.cjs"), report_site["url"], str(ARTIFACTS), chosen],
+        [
+            "node",
+            str(REPORTS / "tests" / "browse.cjs"),
+            report_site["url"],
+            str(ARTIFACTS),
+            chosen,
+            *routes,
+        ],
         cwd=REPORTS,
         capture_output=True,
         text=True,
@@ -221,12 +251,11 @@ def browsed(report_site) -> dict:
     result = json.loads(completed.stdout)
     result["chosen"] = chosen
     result["default"] = lifters[0]
+    result["trainee"] = trainee
     return result
 
 
-@pytest.mark.parametrize("route", PAGES)
-def test_page_loads_cleanly_with_charts(browsed: dict, route: str) -> None:
-    page = browsed["pages"][route]
+def _assert_loads_cleanly(page: dict, route: str) -> None:
     assert page["status"] == 200
     assert page["consoleErrors"] == [], page["consoleErrors"]
     assert page["pageErrors"] == [], page["pageErrors"]
@@ -241,6 +270,12 @@ def test_page_loads_cleanly_with_charts(browsed: dict, route: str) -> None:
     assert failed == [], failed
     for marker in ("Error", "Dataset is empty", "No records"):
         assert marker not in page["text"], f"{route} shows {marker!r}"
+
+
+@pytest.mark.parametrize("route", PAGES)
+def test_page_loads_cleanly_with_charts(browsed: dict, route: str) -> None:
+    page = browsed["pages"][route]
+    _assert_loads_cleanly(page, route)
     charts = page["charts"]
     assert len(charts) >= MIN_CHARTS[route], f"{route}: {len(charts)} charts"
     for chart in charts:
@@ -287,3 +322,42 @@ def test_no_raw_identifiers_in_the_site(report_site) -> None:
         for needle in needles:
             assert needle not in blob, f"a raw identifier {needle!r} in {path}"
     assert checked > 10
+
+
+def test_lifter_training_page_shows_the_stored_profile(browsed: dict, report_site) -> None:
+    """The templated lifter page (linked from the lifter index, the coach page and the peer
+    table): its load-velocity charts plot the window's sets and the e1RM as stored."""
+    trainee = browsed["trainee"]
+    route = f"/lifters/{trainee}"
+    page = browsed["pages"][route]
+    _assert_loads_cleanly(page, route)
+    assert trainee in page["text"]
+    with duckdb.connect(str(report_site["warehouse"]), read_only=True) as con:
+        stored = dict(
+            con.execute(
+                "select lift, count(*) filter (where point_kind = 'set') from"
+                " rpt_lifter_lv_profile where lifter_id = ? group by lift",
+                [trainee],
+            ).fetchall()
+        )
+        e1rms = dict(
+            con.execute(
+                "select lift, e1rm_kg from rpt_lifter_lv_profile"
+                " where lifter_id = ? and point_kind = 'profile'",
+                [trainee],
+            ).fetchall()
+        )
+    charts = {c["container"]: c for c in page["charts"] if c["container"]}
+    for lift, n_sets in stored.items():
+        chart = charts[f"lv-chart-{lift}"]
+        (points,) = [s for s in chart["series"] if s["name"] == "sets"]
+        assert len(points["data"]) == n_sets, lift
+        if e1rms[lift] is not None:
+            (e1rm,) = [s for s in chart["series"] if str(s["name"]).startswith("e1RM")]
+            assert e1rm["data"][1][0] == pytest.approx(e1rms[lift], rel=1e-9), lift
+    coach = browsed["pages"]["/coach"]["text"]
+    assert trainee in coach
+    assert (
+        f"/lifters/{trainee}" in browsed["pages"]["/lifters"]["text"]
+        or trainee in (browsed["pages"]["/lifters"]["text"])
+    )

@@ -85,45 +85,16 @@ metric_info as (
     ) as info (metric, metric_label, unit, higher_is_better, metric_order)
 ),
 
-cluster_votes as (
-    -- one cluster per lifter and clustered lift (the most frequent one when the lifter
-    -- was clustered per workout)
-    select
-        lifter_id,
-        lift as cluster_lift,
-        cluster_id,
-        count(*) as n_rows
-    from {{ ref('lifter_clusters') }}
-    where cluster_id is not null
-    group by lifter_id, lift, cluster_id
-),
-
-lifter_cluster as (
-    select
-        lifter_id,
-        cluster_lift,
-        arg_max(cluster_id, n_rows * 1000000 - cluster_id) as cluster_id
-    from cluster_votes
-    group by lifter_id, cluster_lift
-),
-
 with_cluster as (
     select
         metrics.*,
-        coalesce(by_lift.cluster_id, pooled.cluster_id) as cluster_id,
-        case
-            when by_lift.cluster_id is not null then metrics.lift
-            when pooled.cluster_id is not null then 'all'
-        end as cluster_lift
+        clusters.cluster_id,
+        clusters.cluster_lift
     from metrics
-    left join lifter_cluster as by_lift
+    left join {{ ref('int_lifter_clusters_resolved') }} as clusters
     on
-        metrics.lifter_id = by_lift.lifter_id
-        and metrics.lift = by_lift.cluster_lift
-    left join lifter_cluster as pooled
-    on
-        metrics.lifter_id = pooled.lifter_id
-        and pooled.cluster_lift = 'all'
+        metrics.lifter_id = clusters.lifter_id
+        and metrics.lift = clusters.lift
 ),
 
 ranked as (

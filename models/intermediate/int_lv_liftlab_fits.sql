@@ -1,0 +1,194 @@
+{#
+    liftlab's load-velocity fit, one row per lifter x lift x window end x window length:
+    the window's points (one per workout and load rounded to 0.5 kg: the first set there,
+    as the app picks, before fatigue; taking the fastest of several sets would lift the
+    light, often repeated loads more than the single heavy ones and steepen the line),
+    weighted by recency (0.5 ^ (days before the window end / var lv_half_life_days)), fitted
+    by weighted least squares twice: the second pass down-weights points by Huber's rule
+    (var lv_huber_k) on their residuals studentized by the leverage of the first pass and
+    a robust scale (1.4826 x median absolute residual), so one odd set, also a single
+    heavy one far out on the load axis, cannot carry the line. Reports the residual
+    standard error and the factors of the line's variance at any load (for the e1RM
+    interval).
+#}
+
+with
+
+points as (
+
+    select * from {{ ref('int_lv_set_points') }}
+    where is_profile_point
+
+),
+
+window_sets as (
+    {{ lv_window_sets('points') }}
+),
+
+window_points as (
+
+    select
+        lifter_id,
+        lift,
+        window_days,
+        window_end_date,
+        workout_id,
+        max(training_date) as training_date,
+        round(load_kg * 2) / 2 as load_kg,
+        arg_min(best_mean_velocity_m_s, started_at) as velocity_m_s,
+        count(*) as n_sets,
+        pow(
+            0.5,
+            (window_end_date - max(training_date)) / {{ var('lv_half_life_days') }}::double
+        ) as recency_weight
+    from window_sets
+    group by lifter_id, lift, window_days, window_end_date, workout_id, round(load_kg * 2) / 2
+
+),
+
+first_pass as (
+
+    select
+        lifter_id,
+        lift,
+        window_days,
+        window_end_date,
+        sum(recency_weight) as sum_w,
+        sum(recency_weight * load_kg) / sum(recency_weight) as mean_x,
+        sum(recency_weight * velocity_m_s) / sum(recency_weight) as mean_y,
+        sum(recency_weight * load_kg * load_kg)
+        - pow(sum(recency_weight * load_kg), 2) / sum(recency_weight) as sxx,
+        sum(recency_weight * load_kg * velocity_m_s)
+        - sum(recency_weight * load_kg) * sum(recency_weight * velocity_m_s)
+        / sum(recency_weight) as sxy
+    from window_points
+    group by lifter_id, lift, window_days, window_end_date
+
+),
+
+first_residuals as (
+
+    select
+        window_points.*,
+        window_points.velocity_m_s
+        - (
+            first_pass.mean_y
+            + (first_pass.sxy / nullif(first_pass.sxx, 0))
+            * (window_points.load_kg - first_pass.mean_x)
+        ) as residual_m_s,
+        window_points.recency_weight * (
+            1.0 / first_pass.sum_w
+            + pow(window_points.load_kg - first_pass.mean_x, 2) / nullif(first_pass.sxx, 0)
+        ) as leverage
+    from window_points
+    inner join first_pass
+    on
+        window_points.lifter_id = first_pass.lifter_id
+        and window_points.lift = first_pass.lift
+        and window_points.window_days = first_pass.window_days
+        and window_points.window_end_date = first_pass.window_end_date
+
+),
+
+robust_weights as (
+
+    select
+        *,
+        1.4826 * median(abs(residual_m_s)) over (
+            partition by lifter_id, lift, window_days, window_end_date
+        ) as robust_scale_m_s
+    from first_residuals
+
+),
+
+huber as (
+
+    select
+        *,
+        recency_weight * case
+            when residual_m_s is null or robust_scale_m_s is null or robust_scale_m_s = 0
+                then 1.0
+            else least(
+                    1.0,
+                    {{ var('lv_huber_k') }} / nullif(
+                        abs(residual_m_s)
+                        / (robust_scale_m_s * sqrt(greatest(1.0 - leverage, 0.05))),
+                        0
+                    )
+                )
+        end as fit_weight
+    from robust_weights
+
+),
+
+second_pass as (
+
+    select
+        lifter_id,
+        lift,
+        window_days,
+        window_end_date,
+        count(*) as n_points,
+        count(distinct training_date) as n_sessions,
+        sum(n_sets)::bigint as n_sets,
+        count(distinct load_kg) as n_distinct_loads,
+        min(load_kg) as min_load_kg,
+        max(load_kg) as max_load_kg,
+        sum(fit_weight) as sum_w,
+        sum(fit_weight * load_kg) / sum(fit_weight) as mean_x,
+        sum(fit_weight * velocity_m_s) / sum(fit_weight) as mean_y,
+        sum(fit_weight * load_kg * load_kg)
+        - pow(sum(fit_weight * load_kg), 2) / sum(fit_weight) as sxx,
+        sum(fit_weight * load_kg * velocity_m_s)
+        - sum(fit_weight * load_kg) * sum(fit_weight * velocity_m_s)
+        / sum(fit_weight) as sxy,
+        sum(fit_weight * velocity_m_s * velocity_m_s)
+        - pow(sum(fit_weight * velocity_m_s), 2) / sum(fit_weight) as syy,
+        sum(fit_weight * fit_weight) as sum_w2,
+        sum(fit_weight * fit_weight * load_kg) as sum_w2_x,
+        sum(fit_weight * fit_weight * load_kg * load_kg) as sum_w2_x2
+    from huber
+    group by lifter_id, lift, window_days, window_end_date
+
+),
+
+final as (
+
+    select
+        lifter_id,
+        lift,
+        window_days,
+        window_end_date,
+        n_points,
+        n_sessions,
+        n_sets,
+        n_distinct_loads,
+        min_load_kg,
+        max_load_kg,
+        mean_x as weighted_mean_load_kg,
+        sxy / nullif(sxx, 0) as slope_m_s_per_kg,
+        mean_y - (sxy / nullif(sxx, 0)) * mean_x as intercept_m_s,
+        -- residual SE of one point: the weights discount old points, they do not say
+        -- they are noisier, so the weighted mean square residual, with n - 2 degrees of
+        -- freedom
+        case
+            when n_points > 2 and sxx > 0
+                then sqrt(
+                        greatest(syy - sxy * sxy / sxx, 0) / sum_w * n_points / (n_points - 2)
+                    )
+        end as residual_se_m_s,
+        -- the fitted line's variance at load x0 is residual_se^2 x (var_mean_factor
+        -- + 2 (x0 - mean) var_cross_factor + (x0 - mean)^2 var_slope_factor): weighted
+        -- least squares with equal-variance errors (sandwich form)
+        sum_w2 / pow(sum_w, 2) as var_mean_factor,
+        (sum_w2_x - mean_x * sum_w2) / (sum_w * nullif(sxx, 0)) as var_cross_factor,
+        (sum_w2_x2 - 2 * mean_x * sum_w2_x + mean_x * mean_x * sum_w2) / nullif(sxx * sxx, 0)
+            as var_slope_factor,
+        case
+            when sxx > 0 and syy > 0 then least(1.0, sxy * sxy / (sxx * syy))
+        end as r_squared
+    from second_pass
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+select * from rpt_lifter_e1rm
