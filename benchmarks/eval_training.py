@@ -748,7 +748,6 @@ def run_all(args: argparse.Namespace, results: Results, folder: Path) -> None:
         build = run_build(export, folder / "timing", args.reuse is not None)
         manifest = json.loads(export.with_name(f"gen_{seed}.manifest.json").read_text())
         results.timing = run_figures(seed, args.timing_lifters, manifest, build)
-        results.timing["commit"] = code_state()
     if args.keep:
         print(f"exports and warehouses kept in {folder}", file=sys.stderr)
 
