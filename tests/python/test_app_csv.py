@@ -2,9 +2,9 @@
 quarantined with its reason and line, sets assembled, and the CSV build of a real export
 agreeing with its JSON build on every set and rep (within the CSV's printed precision).
 
-One warehouse holds the CSV corpus (tests/fixtures/csv_corpus), the two real exports and
-four CSVs written from them by tests/python/_app_csv.py (the app's converter: both header
-versions, three date forms)."""
+One warehouse (the spine: the marts and their ancestors, the classifier included) holds the
+CSV corpus (tests/fixtures/csv_corpus), the two real exports and four CSVs written from them
+by tests/python/_app_csv.py (the app's converter: both header versions, three date forms)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from _app_csv import convert
-from conftest import SHARED, build_warehouse, query, scalar
+from _spine import build_spine
+from conftest import SHARED, query, scalar
 
 from liftlab.app_csv import HEADER_WITH_TAGS, HEADER_WITHOUT_TAGS, header_shape
 from liftlab.landing import detect_shape
@@ -51,7 +52,7 @@ def warehouse(tmp_path_factory) -> Path:
     for name, (export, with_tags, locale) in CONVERTED.items():
         history = json.loads((REAL / export).read_text())
         (data / name).write_text(convert(history, with_tags=with_tags, locale=locale))
-    return build_warehouse(data, folder / "csv.duckdb")
+    return build_spine(data, folder / "csv.duckdb", docs_dir=folder / "quality_docs")
 
 
 @pytest.mark.parametrize(
