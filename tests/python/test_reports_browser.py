@@ -79,7 +79,7 @@ def _build_warehouse(tmp: Path) -> tuple[Path, Path]:
     import liftlab.commands.build as build_command
 
     data = tmp / "x.jsonl.gz"
-    _liftlab("generate", "--sets", "3000", "--lifters", "40", "--seed", "7", "--out", str(data))
+    _liftlab("generate", "--sets", "3000", "--lifters", "20", "--seed", "7", "--out", str(data))
     warehouse = tmp / "w.duckdb"
     original = build_command.run_dbt
 
