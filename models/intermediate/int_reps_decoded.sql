@@ -173,28 +173,6 @@ with_bulk as (
 
 ),
 
-dispositioned as (
-
-    select
-        with_bulk.*,
-        set_bounds.max_plausible_mean_velocity_m_s,
-        set_bounds.max_plausible_peak_velocity_m_s,
-        set_bounds.min_plausible_rom_mm,
-        set_bounds.max_plausible_rom_mm,
-        set_bounds.max_plausible_duration_s,
-        case
-            when set_bounds.document_disposition in ('superseded', 'deleted')
-                then set_bounds.document_disposition
-            when with_bulk.quarantine_reason is not null then 'quarantined'
-            when with_bulk.is_removed then 'removed'
-            else 'kept'
-        end as rep_disposition
-    from with_bulk
-    inner join set_bounds
-    on with_bulk.document_id = set_bounds.document_id
-
-),
-
 csv_rows as (
 
     select * from {{ ref('stg_openbarbell__csv_rows') }}
@@ -202,26 +180,45 @@ csv_rows as (
 
 ),
 
-csv_dispositioned as (
+csv_decoded as (
 
     -- the reps of the app's CSV export: measured already (to two decimals), no device
     -- array; the app exports only valid, unremoved reps
     select
-        csv_rows.set_id || '#' || csv_rows.rep_index as rep_id,
-        csv_rows.set_document_id as document_id,
-        csv_rows.set_id,
-        csv_rows.lifter_id,
-        csv_rows.rep_index,
+        set_id || '#' || rep_index as rep_id,
+        set_document_id as document_id,
+        set_id,
+        lifter_id,
+        rep_index,
         null::varchar as quarantine_reason,
-        csv_rows.rep_number::double as rep_number_value,
-        csv_rows.mean_velocity_m_s as mean_velocity_m_s_value,
-        csv_rows.rom_mm as rom_mm_value,
-        csv_rows.peak_velocity_m_s as peak_velocity_m_s_value,
-        csv_rows.peak_velocity_location_pct as peak_velocity_location_pct_value,
-        csv_rows.duration_s * 1e6 as duration_us_value,
+        rep_number::double as rep_number_value,
+        mean_velocity_m_s as mean_velocity_m_s_value,
+        rom_mm as rom_mm_value,
+        peak_velocity_m_s as peak_velocity_m_s_value,
+        peak_velocity_location_pct as peak_velocity_location_pct_value,
+        duration_s * 1e6 as duration_us_value,
         true as is_app_valid,
         false as is_removed,
-        'csv_two_decimals' as measurement_precision,
+        'csv_two_decimals' as measurement_precision
+    from csv_rows
+
+),
+
+decoded_reps as (
+
+    select
+        *,
+        'device_array' as measurement_precision
+    from with_bulk
+    union all by name
+    select * from csv_decoded
+
+),
+
+dispositioned as (
+
+    select
+        decoded_reps.*,
         set_bounds.max_plausible_mean_velocity_m_s,
         set_bounds.max_plausible_peak_velocity_m_s,
         set_bounds.min_plausible_rom_mm,
@@ -230,22 +227,13 @@ csv_dispositioned as (
         case
             when set_bounds.document_disposition in ('superseded', 'deleted')
                 then set_bounds.document_disposition
+            when decoded_reps.quarantine_reason is not null then 'quarantined'
+            when decoded_reps.is_removed then 'removed'
             else 'kept'
         end as rep_disposition
-    from csv_rows
+    from decoded_reps
     inner join set_bounds
-    on csv_rows.set_document_id = set_bounds.document_id
-
-),
-
-all_dispositioned as (
-
-    select
-        *,
-        'device_array' as measurement_precision
-    from dispositioned
-    union all by name
-    select * from csv_dispositioned
+    on decoded_reps.document_id = set_bounds.document_id
 
 ),
 
@@ -316,7 +304,7 @@ usability as (
                 or peak_velocity_m_s_value < 0 or peak_velocity_m_s_value >= 10
                 then 'velocity_out_of_range'
         end as unusable_reason
-    from all_dispositioned
+    from dispositioned
 
 ),
 
