@@ -39,7 +39,7 @@ run: setup setup-reports
 
 ## test: set up, lint, run every test
 test: setup setup-reports setup-browser lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --durations 15
 
 lint: setup
 	$(BIN)/ruff check liftlab python_models tests benchmarks

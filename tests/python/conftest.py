@@ -1,7 +1,17 @@
-"""Shared fixtures: paths, and warehouses built once per test module."""
+"""Shared fixtures: paths, and warehouses built once per test run.
+
+The suite runs on two pytest-xdist workers (`make test`). Each worker gets its own dbt
+target and log folders and its own quality data-docs folder, so that concurrent builds do
+not share artifacts; the session warehouses below are built once for the whole run (the
+first worker to need one builds it under a file lock) and each worker reads its own copy.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -11,6 +21,67 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 SAMPLE = SHARED / "data" / "openbarbell" / "app_history_sample.json"
 BAD_INPUT = REPO / "tests" / "fixtures" / "bad_input"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Per-worker dbt artifacts and quality docs (under the repo's ignored folders)."""
+    worker = _worker()
+    os.environ.setdefault("DBT_TARGET_PATH", str(REPO / "target" / f"pytest-{worker}"))
+    os.environ.setdefault("DBT_LOG_PATH", str(REPO / "logs" / f"pytest-{worker}"))
+    quality_docs = REPO / "build" / f"pytest-{worker}" / "quality"
+    os.environ.setdefault("LIFTLAB_QUALITY_DOCS", str(quality_docs))
+
+
+# The modules that take longest (pytest --durations), scheduled first so that the two
+# workers end close together; every other module follows in collection order.
+SLOWEST_FIRST = (
+    "test_reports_browser.py",
+    "test_repeatability_privacy.py",
+    "test_real_exports.py",
+    "test_app_csv.py",
+    "test_classifier_warehouse.py",
+    "test_bench_smoke.py",
+    "test_generated_faults.py",
+    "test_bad_input_corpus.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+def made_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]
+) -> Path:
+    """``make(path)`` run once per test run, across workers: the first worker to ask makes
+    ``name`` under a lock in the run's shared temporary folder; the others wait for it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "made-once"
+    shared.mkdir(parents=True, exist_ok=True)
+    made = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / f"{name}.done"
+        if not done.exists():
+            make(made)
+            done.touch()
+    return made
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]
+) -> Path:
+    """A warehouse made once per run (:func:`made_once`); this worker's private copy, so
+    that no two processes open one DuckDB file and a test may write to its copy."""
+    made = made_once(tmp_path_factory, name, make)
+    mine = tmp_path_factory.mktemp(Path(name).stem) / name
+    shutil.copyfile(made, mine)
+    return mine
 
 
 def build_warehouse(data: str | Path, warehouse: Path, *, append: bool = False) -> Path:
@@ -39,12 +110,14 @@ def sample_path() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_warehouse(sample_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(sample_path, tmp_path_factory.mktemp("sample") / "sample.duckdb")
+    return built_once(
+        tmp_path_factory, "sample.duckdb", lambda path: build_warehouse(sample_path, path)
+    )
 
 
 @pytest.fixture(scope="session")
 def bad_input_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(BAD_INPUT, tmp_path_factory.mktemp("bad") / "bad.duckdb")
+    return built_once(tmp_path_factory, "bad.duckdb", lambda path: build_warehouse(BAD_INPUT, path))
 
 
 @pytest.fixture(scope="session")
@@ -52,12 +125,16 @@ def heavy_faults_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated export with the `heavy` fault profile (every fault, often)."""
     from liftlab.cli import main
 
-    out = tmp_path_factory.mktemp("heavy") / "heavy.jsonl.gz"
-    args = ["generate", "--sets", "2500", "--lifters", "40", "--seed", "5"]
-    assert main([*args, "--faults", "heavy", "--quiet", "--out", str(out)]) == 0
-    return out
+    def generate(folder: Path) -> None:
+        args = ["generate", "--sets", "2500", "--lifters", "40", "--seed", "5"]
+        out = folder / "heavy.jsonl.gz"
+        assert main([*args, "--faults", "heavy", "--quiet", "--out", str(out)]) == 0
+
+    return made_once(tmp_path_factory, "heavy", generate) / "heavy.jsonl.gz"
 
 
 @pytest.fixture(scope="session")
-def heavy_faults_warehouse(heavy_faults_export: Path) -> Path:
-    return build_warehouse(heavy_faults_export, heavy_faults_export.with_suffix(".duckdb"))
+def heavy_faults_warehouse(heavy_faults_export: Path, tmp_path_factory) -> Path:
+    return built_once(
+        tmp_path_factory, "heavy.duckdb", lambda path: build_warehouse(heavy_faults_export, path)
+    )
