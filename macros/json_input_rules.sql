@@ -43,18 +43,22 @@
 {%- endmacro %}
 
 {#
-    The keys that occur more than once in the top-level object `json_text` (an empty list
-    when none does, or when the text is not an object). JSON leaves duplicate keys
+    The keys that occur more than once in the top-level object `json_text`, sorted (an
+    empty list when none does, or when the text is not an object; the pairwise count runs
+    only when a key is repeated). JSON leaves duplicate keys
     undefined; liftlab quarantines the object (reason `duplicate_key`) rather than pick one.
 #}
 {% macro duplicate_json_keys(json_text) -%}
-    coalesce(
-        list_distinct(
+    case
+        when len(json_keys({{ json_text }})) = len(list_distinct(json_keys({{ json_text }})))
+            then []::varchar[]
+        else list_sort(
             list_filter(
-                json_keys({{ json_text }}),
-                lambda key, i: list_position(json_keys({{ json_text }}), key) != i
+                list_distinct(json_keys({{ json_text }})),
+                lambda key: len(
+                    list_filter(json_keys({{ json_text }}), lambda other: other = key)
+                ) > 1
             )
-        ),
-        []::varchar[]
-    )
+        )
+    end
 {%- endmacro %}
