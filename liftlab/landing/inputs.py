@@ -56,16 +56,24 @@ def resolve_inputs(data: str) -> list[Path]:
 
 def scan_inputs(data: str) -> InputScan:
     """Files named by ``data`` and the entries among them that cannot be read (links and
-    files are looked at one by one: a directory walk never follows a link to a directory,
-    so a link loop cannot make it run forever)."""
+    files are looked at one by one). A directory walk never follows a link to a directory
+    (a loop could make it run forever): such a link is reported, not silently skipped."""
     path = Path(data)
+    linked_directories: list[UnreadableInput] = []
     if path.is_dir():
-        candidates = [
-            Path(root) / name
-            for root, _, names in os.walk(path)
-            for name in names
-            if _is_input_name(name)
-        ]
+        candidates = []
+        for root, directories, names in os.walk(path):
+            candidates += [Path(root) / name for name in names if _is_input_name(name)]
+            linked_directories += [
+                UnreadableInput(
+                    Path(os.path.abspath(Path(root) / name)),
+                    "symlinked_directory",
+                    f"{Path(root) / name} links to a directory, which is not followed"
+                    " (a link may loop): name its target as input to land it",
+                )
+                for name in directories
+                if (Path(root) / name).is_symlink()
+            ]
     elif path.is_file() or os.path.lexists(path):
         candidates = [path]
     else:
@@ -81,6 +89,7 @@ def scan_inputs(data: str) -> InputScan:
             files.append(candidate.resolve())
         else:
             unreadable.append(UnreadableInput(Path(os.path.abspath(candidate)), *problem))
+    unreadable += linked_directories
     return InputScan(sorted(files), sorted(unreadable, key=lambda u: u.path))
 
 

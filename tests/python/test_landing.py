@@ -197,8 +197,9 @@ def test_a_large_array_of_tiny_objects_lands_every_element(tmp_path):
 
 
 def test_unreadable_entries_are_named_in_landing_file_errors(tmp_path):
-    """A symlink loop, a broken link and a FIFO are file errors with their reason; the
-    readable file beside them lands; landing them again records them again."""
+    """A symlink loop, a broken link, a FIFO and a link to a directory (not followed) are
+    file errors with their reason; the readable file beside them lands; landing them again
+    records them again."""
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "good.jsonl").write_text(json.dumps(DOC_A) + "\n")
@@ -206,6 +207,8 @@ def test_unreadable_entries_are_named_in_landing_file_errors(tmp_path):
     (folder / "broken.jsonl").symlink_to(folder / "missing.jsonl")
     (folder / "link_to_good.jsonl").symlink_to(folder / "good.jsonl")
     os.mkfifo(folder / "fifo.json")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up").symlink_to(folder)  # a directory loop: reported, not walked
     scan = scan_inputs(str(folder))
     assert [p.name for p in scan.files] == ["good.jsonl", "good.jsonl"]
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -218,8 +221,9 @@ def test_unreadable_entries_are_named_in_landing_file_errors(tmp_path):
             ("broken.jsonl", "broken_symlink", None),
             ("fifo.json", "not_a_regular_file", None),
             ("loop.jsonl", "symlink_loop", None),
+            ("up", "symlinked_directory", None),
         ]
-        assert summary.file_problems == 3
+        assert summary.file_problems == 4
     assert con.sql("select count(*) from raw.set_documents").fetchall() == [(1,)]
     # a looping link named directly is an unreadable input, not "nothing matches"
     assert scan_inputs(str(folder / "loop.jsonl")).unreadable[0].reason == "symlink_loop"
