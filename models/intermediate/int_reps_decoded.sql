@@ -118,6 +118,7 @@ checked as (
         *,
         case
             when coalesce(rep_json_type, '') != 'OBJECT' then 'rep_not_an_object'
+            when len(rep_duplicate_keys) > 0 then 'duplicate_key'
             when data_values_raw is null then 'data_not_an_array'
             when len(data_values_raw) = 0 then 'empty_data_array'
             when device_version is null then 'unknown_version_flag'

@@ -92,6 +92,17 @@ typed as (
             when parsed.weight_unit is null then 'unknown_unit'
             else 'valid'
         end as weight_status,
+        -- setNumber: an integer that fits; a number beyond (1e309 overflows a double, 3e9
+        -- an integer) is out_of_range, never silently null
+        case
+            when parsed.set_number is not null then 'valid'
+            when parsed.set_number_raw is null or trim(parsed.set_number_raw) = '' then 'missing'
+            when
+                ltrim(lower(trim(parsed.set_number_raw)), '+-') in ('nan', 'inf', 'infinity')
+                then 'non_finite'
+            when try_cast(trim(parsed.set_number_raw) as double) is not null then 'out_of_range'
+            else 'unparseable'
+        end as set_number_status,
         case
             when parsed.rpe_raw is null or trim(parsed.rpe_raw) = '' then 'not_entered'
             when parsed.rpe_number is null then 'unparseable'
@@ -184,6 +195,7 @@ final as (
         ) as workout_id,
         is_workout_id_derived,
         set_number,
+        set_number_status,
         coalesce(started_at, first_rep_completed_at) as started_at,
         exercise_raw,
         typed_lift,

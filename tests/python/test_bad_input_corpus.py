@@ -40,6 +40,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
     shutil.copytree(CORPUS / "cases", data)
     manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
     manifest["huge_line.jsonl"] = make_corpus.huge_line_file(data / "huge_line.jsonl")
+    manifest.update(make_corpus.unreadable_entries(data))
     warehouse = folder / "corpus.duckdb"
     failure = None
     try:
@@ -50,7 +51,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
 
 
 def landed_files(manifest: dict) -> dict:
-    return {name: entry for name, entry in manifest.items() if not entry.get("ignored")}
+    return {
+        name: entry
+        for name, entry in manifest.items()
+        if not entry.get("ignored") and not entry.get("unreadable")
+    }
 
 
 def test_manifest_matches_the_committed_files():
@@ -135,6 +140,10 @@ def test_every_file_is_landed_or_reported_by_name(corpus):
         )
     }
     assert "notes.txt" not in landed
+    for name, entry in manifest.items():
+        if entry.get("unreadable"):  # a link loop, a broken link, a FIFO: named, not landed
+            assert name not in landed, name
+            assert problems[name] == (entry["file_problem"], None), name
     for name, entry in landed_files(manifest).items():
         assert name in landed, name
         if entry["documents"] is not None:
@@ -476,3 +485,98 @@ def test_the_full_liftlab_build_over_the_corpus_ends_without_a_traceback(tmp_pat
     assert "Traceback" not in output
     assert completed.returncode == 1
     assert "liftlab build: quality checkpoint" in completed.stderr
+
+
+def test_nesting_10000_deep_is_quarantined_by_name(corpus):
+    """A value nested 10,000 deep (past Python's recursion limit) lands as one document,
+    in each shape, and is quarantined by name; the documents beside it are kept."""
+    warehouse, _, _ = corpus
+    rows = set(
+        query(
+            warehouse,
+            "select source_file_name, source_line, reason, level from rejected_records"
+            " where source_file_name like 'deep_%'",
+        )
+    )
+    assert rows == {
+        ("deep_array.json", 1, "document_not_an_object", "document"),
+        ("deep_history.json", 1, "missing_set_id", "document"),
+        ("deep_lines.jsonl", 3, "document_not_an_object", "document"),
+        ("deep_lines.jsonl", 2, "unknown_version_flag", "rep"),
+    }
+    tags = scalar(warehouse, "select tags from fct_sets where set_id = 'deep-jl-tags'")
+    assert len(tags) == 1 and tags[0].startswith("[[[")
+
+
+def test_mongo_extended_json_is_read_as_its_values(corpus):
+    """mongoexport's wrappers ($oid, $date, $numberInt, $numberLong, $numberDouble) are
+    read as the values they wrap, relaxed and canonical alike."""
+    warehouse, _, _ = corpus
+    rows = query(
+        warehouse,
+        "select set_id, set_number, set_number_status, load_kg, rpe, started_at::varchar,"
+        " rep_count_total, rep_count_usable from fct_sets where set_id like 'mg-%'"
+        " order by set_id",
+    )
+    by_id = {r[0]: r[1:] for r in rows}
+    for i in range(6):
+        set_id = f"mg-{'canonical' if i % 2 else 'relaxed'}-{i}"
+        assert by_id[set_id] == (i + 1, "valid", 100.0, 8.0, "2019-03-01 09:59:00", 2, 2), set_id
+    weight = query(
+        warehouse, "select weight_status from fct_sets where set_id = 'mg-weight-infinity'"
+    )
+    assert weight == [("non_finite",)]
+    reps = query(
+        warehouse,
+        "select count(*), count(distinct rep_completed_at), min(mean_velocity_m_s)"
+        " from fct_reps where set_id like 'mg-%'",
+    )
+    assert reps == [(13, 1, 0.55)]
+
+
+def test_duplicate_keys_quarantine_the_record(corpus):
+    """A key twice in a document's own keys or a rep's: quarantined `duplicate_key` (JSON
+    leaves the value undefined); twice in an object liftlab does not read: no matter."""
+    warehouse, _, _ = corpus
+    rows = query(
+        warehouse,
+        "select level, source_line, rep_index, reason, reason_detail from rejected_records"
+        " where source_file_name = 'duplicate_keys.jsonl' order by source_line",
+    )
+    assert rows == [
+        ("document", 2, None, "duplicate_key", "repeated key(s): setID"),
+        ("document", 3, None, "duplicate_key", "repeated key(s): weight"),
+        ("rep", 4, 1, "duplicate_key", None),
+    ]
+    counts = dict(
+        query(
+            warehouse,
+            "select set_id, rep_count_total from fct_sets where set_id like 'dk-%'",
+        )
+    )
+    assert counts == {"dk-good": 1, "dk-rep": 1, "dk-nested": 1}
+
+
+def test_numbers_beyond_a_double_or_an_integer_are_named(corpus):
+    """1e309 overflows a double, 3e9 an integer: a status says so (setNumber), or the
+    value is judged non-finite (weight, RPE, the device array), never silently null."""
+    warehouse, _, _ = corpus
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            warehouse,
+            "select set_id, set_number, set_number_status, weight_status, rpe_status"
+            " from fct_sets where set_id like 'ov-%'",
+        )
+    }
+    for set_id in ("ov-set-number-1e309", "ov-set-number-minus-1e309", "ov-set-number-3e9"):
+        assert rows[set_id][:2] == (None, "out_of_range"), set_id
+    assert rows["ov-set-number-string"][:2] == (None, "out_of_range")
+    assert rows["ov-weight-1e309"][1:3] == ("valid", "non_finite")
+    assert rows["ov-rpe-1e309"][1:] == ("valid", "valid", "out_of_range")
+    reasons = query(
+        warehouse,
+        "select rep_index, unusable_reason from fct_reps where set_id = 'ov-velocity-1e309'"
+        " order by rep_index",
+    )
+    assert reasons[0][1] is not None and reasons[1][1] is None

@@ -1,7 +1,8 @@
 {#
     One row per element of the `reps` array of every set document that was not quarantined,
     typed; the device array stays a list of strings here and is decoded in
-    int_reps_decoded. The device MAC address is replaced by a salted hash.
+    int_reps_decoded. The device MAC address is replaced by a salted hash. MongoDB
+    extended JSON wrappers are read as their values, as for the set documents.
 #}
 
 {%- set rep_fields = [
@@ -39,7 +40,9 @@ rep_lists as (
         set_documents.document_id,
         set_documents.set_id,
         set_documents.lifter_id,
-        from_json(raw_documents.raw_text, '{"reps": ["JSON"]}').reps as rep_list
+        from_json(
+            {{ mongo_extended_json_as_values('raw_documents.raw_text') }}, '{"reps": ["JSON"]}'
+        ).reps as rep_list
     from set_documents
     inner join raw_documents
     on set_documents.document_id = raw_documents.document_id
@@ -65,6 +68,7 @@ parsed as (
     select
         *,
         json_type(rep) as rep_json_type,
+        {{ duplicate_json_keys('rep') }} as rep_duplicate_keys,
         from_json(rep, {{ json_fields_struct(rep_fields) }}) as rep_fields
     from unnested
 
@@ -79,11 +83,11 @@ renamed as (
         lifter_id,
         rep_index::integer as rep_index,
         rep_json_type,
+        rep_duplicate_keys,
         json_type(rep_fields['data']) as data_json_type,
         try_cast(rep_fields['isValid'] ->> '$' as boolean) as is_app_valid,
         coalesce(try_cast(rep_fields['removed'] ->> '$' as boolean), false) as is_removed,
-        try_cast(rep_fields['time'] ->> '$' as timestamptz) at time zone 'UTC'
-            as rep_completed_at,
+        {{ json_timestamp("rep_fields['time']") }} as rep_completed_at,
         rep_fields['hardware'] ->> '$' as phone_platform,
         rep_fields['appVersion'] ->> '$' as app_version,
         {{ pseudonymize("nullif(trim(rep_fields['deviceIdentifier'] ->> '$'), '')") }}
