@@ -3,10 +3,18 @@
     (the window end) and each window length of var lv_window_days, the sets of that lift
     on the window_days days up to and including the end. A range join (equality on
     lifter and lift, a date band), so memory grows with sets x windows per set, never with
-    a per-lifter loop.
+    a per-lifter loop. window_id numbers the windows (lifter, lift, end, length) so that
+    the fits group and join on one integer rather than on four columns.
 #}
 {% macro lv_window_sets(points) %}
     select
+        dense_rank() over (
+            order by
+                window_ends.lifter_id,
+                window_ends.lift,
+                window_ends.window_end_date,
+                window_lengths.window_days
+        ) as window_id,
         window_ends.lifter_id,
         window_ends.lift,
         window_lengths.window_days,

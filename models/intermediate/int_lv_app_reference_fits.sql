@@ -53,6 +53,7 @@ window_sets as (
 windows as (
 
     select distinct
+        window_id,
         lifter_id,
         lift,
         window_days,
@@ -71,10 +72,7 @@ pool as (
 rom_bounds as (
 
     select
-        lifter_id,
-        lift,
-        window_days,
-        window_end_date,
+        window_id,
         sum(app_rom_sum_mm) / nullif(sum(app_rom_count), 0) as rom_mean_mm,
         sqrt(greatest(
             sum(app_rom_sum_sq_mm2) / nullif(sum(app_rom_count), 0)
@@ -82,7 +80,7 @@ rom_bounds as (
             0
         )) as rom_sd_mm
     from pool
-    group by lifter_id, lift, window_days, window_end_date
+    group by window_id
 
 ),
 
@@ -114,11 +112,7 @@ checked as (
         try_cast(replace(pool.rpe_raw, ',', '.') as double) as rpe_number
     from pool
     inner join rom_bounds
-    on
-        pool.lifter_id = rom_bounds.lifter_id
-        and pool.lift = rom_bounds.lift
-        and pool.window_days = rom_bounds.window_days
-        and pool.window_end_date = rom_bounds.window_end_date
+    on pool.window_id = rom_bounds.window_id
 
 ),
 
@@ -144,53 +138,76 @@ passed as (
 
 ),
 
-grouped as (
+group_picks as (
 
+    -- one set per workout x weight: when a set of the group can take the RPE table, the
+    -- highest RPE 1RM (then the latest), else the earliest; ties by set_id. An aggregate
+    -- over narrow sort keys, joined back: the pick of a row_number() window without
+    -- sorting the wide rows of every partition
     select
-        *,
-        bool_or(can_calc_rpe_1rm) over (
-            partition by lifter_id, lift, window_days, window_end_date, workout_id, weight_lb
-        ) as group_uses_rpe
+        window_id,
+        case
+            when bool_or(can_calc_rpe_1rm)
+                then arg_min(
+                        set_id,
+                        struct_pack(
+                            rpe_1rm_rank := -coalesce(rpe_1rm, 0),
+                            time_rank := -epoch_us(started_at),
+                            set_id := set_id
+                        )
+                    )
+            else arg_min(
+                    set_id,
+                    struct_pack(time_rank := epoch_us(started_at), set_id := set_id)
+                )
+        end as set_id
     from passed
+    group by window_id, workout_id, weight_lb
 
 ),
 
 cherry_picked as (
 
-    select *
-    from grouped
-    qualify row_number() over (
-            partition by lifter_id, lift, window_days, window_end_date, workout_id, weight_lb
-            order by
-                case when group_uses_rpe then coalesce(rpe_1rm, 0) end desc nulls last,
-                case when group_uses_rpe then started_at end desc nulls last,
-                case when not group_uses_rpe then started_at end asc nulls last,
-                set_id asc
-        ) = 1
+    select passed.*
+    from passed
+    semi join group_picks
+    on
+        passed.window_id = group_picks.window_id
+        and passed.set_id = group_picks.set_id
+
+),
+
+bucket_picks as (
+
+    -- 1.25 lb buckets, the most recent set of each (ties by set_id)
+    select
+        window_id,
+        arg_min(
+            set_id,
+            struct_pack(time_rank := -epoch_us(started_at), set_id := set_id)
+        ) as set_id
+    from cherry_picked
+    group by window_id, (floor(weight_lb / 1.25) + 1) * 1.25
 
 ),
 
 thinned as (
 
     select
-        *,
-        (floor(weight_lb / 1.25) + 1) * 1.25 as weight_bucket_lb
+        cherry_picked.*,
+        (floor(cherry_picked.weight_lb / 1.25) + 1) * 1.25 as weight_bucket_lb
     from cherry_picked
-    qualify row_number() over (
-            partition by
-                lifter_id, lift, window_days, window_end_date, (floor(weight_lb / 1.25) + 1) * 1.25
-            order by started_at desc, set_id asc
-        ) = 1
+    semi join bucket_picks
+    on
+        cherry_picked.window_id = bucket_picks.window_id
+        and cherry_picked.set_id = bucket_picks.set_id
 
 ),
 
 sums as (
 
     select
-        lifter_id,
-        lift,
-        window_days,
-        window_end_date,
+        window_id,
         count(*) as n_sets,
         count(distinct weight_kg) as n_distinct_loads,
         min(weight_kg) as min_load_kg,
@@ -201,7 +218,7 @@ sums as (
         sum(weight_kg * app_fastest_usable_velocity_m_s) as sum_xy,
         count(*) * sum(weight_kg * weight_kg) - sum(weight_kg) * sum(weight_kg) as run_term
     from thinned
-    group by lifter_id, lift, window_days, window_end_date
+    group by window_id
 
 ),
 
@@ -229,10 +246,7 @@ equations as (
 fit_quality as (
 
     select
-        equations.lifter_id,
-        equations.lift,
-        equations.window_days,
-        equations.window_end_date,
+        equations.window_id,
         sum(
             pow(
                 thinned.app_fastest_usable_velocity_m_s
@@ -244,12 +258,8 @@ fit_quality as (
             as ssyy
     from equations
     inner join thinned
-    on
-        equations.lifter_id = thinned.lifter_id
-        and equations.lift = thinned.lift
-        and equations.window_days = thinned.window_days
-        and equations.window_end_date = thinned.window_end_date
-    group by equations.lifter_id, equations.lift, equations.window_days, equations.window_end_date
+    on equations.window_id = thinned.window_id
+    group by equations.window_id
 
 ),
 
@@ -283,17 +293,9 @@ final as (
     inner join lifts
     on windows.lift = lifts.lift
     left join equations
-    on
-        windows.lifter_id = equations.lifter_id
-        and windows.lift = equations.lift
-        and windows.window_days = equations.window_days
-        and windows.window_end_date = equations.window_end_date
+    on windows.window_id = equations.window_id
     left join fit_quality
-    on
-        windows.lifter_id = fit_quality.lifter_id
-        and windows.lift = fit_quality.lift
-        and windows.window_days = fit_quality.window_days
-        and windows.window_end_date = fit_quality.window_end_date
+    on windows.window_id = fit_quality.window_id
 
 )
 

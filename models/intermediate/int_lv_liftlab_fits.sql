@@ -56,8 +56,14 @@ first_pass as (
         sum(recency_weight) as sum_w,
         sum(recency_weight * load_kg) / sum(recency_weight) as mean_x,
         sum(recency_weight * velocity_m_s) / sum(recency_weight) as mean_y,
-        sum(recency_weight * load_kg * load_kg)
-        - pow(sum(recency_weight * load_kg), 2) / sum(recency_weight) as sxx,
+        -- exactly 0 on a single load: the two sums' difference would be rounding noise,
+        -- and a slope divided by it a random number
+        case
+            when count(distinct load_kg) > 1
+                then sum(recency_weight * load_kg * load_kg)
+                    - pow(sum(recency_weight * load_kg), 2) / sum(recency_weight)
+            else 0
+        end as sxx,
         sum(recency_weight * load_kg * velocity_m_s)
         - sum(recency_weight * load_kg) * sum(recency_weight * velocity_m_s)
         / sum(recency_weight) as sxy
@@ -90,14 +96,33 @@ first_residuals as (
 
 ),
 
+robust_scales as (
+
+    -- an aggregate joined back rather than a median() window: the same scale, without
+    -- sorting the points of every window
+    select
+        lifter_id,
+        lift,
+        window_days,
+        window_end_date,
+        1.4826 * median(abs(residual_m_s)) as robust_scale_m_s
+    from first_residuals
+    group by lifter_id, lift, window_days, window_end_date
+
+),
+
 robust_weights as (
 
     select
-        *,
-        1.4826 * median(abs(residual_m_s)) over (
-            partition by lifter_id, lift, window_days, window_end_date
-        ) as robust_scale_m_s
+        first_residuals.*,
+        robust_scales.robust_scale_m_s
     from first_residuals
+    inner join robust_scales
+    on
+        first_residuals.lifter_id = robust_scales.lifter_id
+        and first_residuals.lift = robust_scales.lift
+        and first_residuals.window_days = robust_scales.window_days
+        and first_residuals.window_end_date = robust_scales.window_end_date
 
 ),
 
@@ -137,8 +162,12 @@ second_pass as (
         sum(fit_weight) as sum_w,
         sum(fit_weight * load_kg) / sum(fit_weight) as mean_x,
         sum(fit_weight * velocity_m_s) / sum(fit_weight) as mean_y,
-        sum(fit_weight * load_kg * load_kg)
-        - pow(sum(fit_weight * load_kg), 2) / sum(fit_weight) as sxx,
+        case
+            when count(distinct load_kg) > 1
+                then sum(fit_weight * load_kg * load_kg)
+                    - pow(sum(fit_weight * load_kg), 2) / sum(fit_weight)
+            else 0
+        end as sxx,
         sum(fit_weight * load_kg * velocity_m_s)
         - sum(fit_weight * load_kg) * sum(fit_weight * velocity_m_s)
         / sum(fit_weight) as sxy,
