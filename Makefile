@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.liftlab-installed
 REPORTS_STAMP := reports/node_modules/.liftlab-installed
+QUALITY_ASSETS := liftlab/quality/vendor
+QUALITY_ASSETS_STAMP := $(QUALITY_ASSETS)/node_modules/.liftlab-installed
 DATA ?=
 WAREHOUSE ?= warehouse/liftlab.duckdb
 
@@ -21,8 +23,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-## setup-reports: install the Evidence site's npm packages from the committed lockfile (quick when unchanged)
-setup-reports: $(REPORTS_STAMP)
+## setup-reports: install the Evidence site's npm packages, and the pinned assets of the quality data docs, from the committed lockfiles (quick when unchanged)
+setup-reports: $(REPORTS_STAMP) $(QUALITY_ASSETS_STAMP)
+
+$(QUALITY_ASSETS_STAMP): $(QUALITY_ASSETS)/package.json $(QUALITY_ASSETS)/package-lock.json
+	cd $(QUALITY_ASSETS) && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $(QUALITY_ASSETS_STAMP)
 
 $(REPORTS_STAMP): reports/package.json reports/package-lock.json reports/scripts/patch-universal-sql.cjs
 	cd reports && npm ci --no-audit --no-fund

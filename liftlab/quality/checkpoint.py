@@ -131,6 +131,23 @@ def _validate_all(context, checks, frames, missing, values) -> list[ExpectationR
     return results
 
 
+def _offline_docs(docs_dir: Path) -> list[ExpectationResult]:
+    """Point the data docs at pinned local assets (liftlab.quality.offline); a warning
+    result (never a failed build) when the assets are not installed."""
+    from liftlab.quality.offline import AssetsMissing, make_offline
+
+    try:
+        make_offline(docs_dir)
+    except (AssetsMissing, OSError) as exc:
+        return [
+            ExpectationResult(
+                "quality_checkpoint", "-", "checkpoint_data_docs_offline", None, False,
+                None, None, f"{type(exc).__name__}: {exc}"[:300], None, "{}", WARN,
+            )
+        ]  # fmt: skip
+    return []
+
+
 def _swap_in(staging_dir: Path, docs_dir: Path) -> Path | None:
     """Replace ``docs_dir`` by the freshly built ``staging_dir``; the new index.html."""
     old = None
@@ -195,6 +212,7 @@ def run_checkpoint(
                     )
                 )  # fmt: skip
             else:
+                results.extend(_offline_docs(staging_dir))
                 docs_index = _swap_in(staging_dir, docs_dir)
     finally:
         if staging_dir is not None and staging_dir.exists():

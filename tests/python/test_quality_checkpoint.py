@@ -6,6 +6,7 @@ results table and HTML data docs; `liftlab build` runs it and fails on it."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 from pathlib import Path
@@ -16,6 +17,7 @@ from _spine import build_spine
 from conftest import REPO, query
 
 from liftlab.quality import RESULTS_TABLE, QualityFailed, run_checkpoint
+from liftlab.quality.offline import CDN_FILES, AssetsMissing, make_offline, remote_loads
 
 GOOD_FILES = REPO / "tests" / "fixtures" / "corpus" / "cases" / "good_*"
 
@@ -200,3 +202,61 @@ def test_a_renamed_column_fails_readably_without_a_traceback(good_warehouse, tmp
     assert ("marts.fct_reps.implausible", "checkpoint_read_table") in failed
     assert 'column "is_usable"' in report.summary()
     assert "Traceback" not in report.summary()
+
+
+def _docs_files(docs: Path, suffixes=(".html", ".css")) -> list[Path]:
+    vendor = docs / "static" / "vendor"
+    return [p for p in docs.rglob("*") if p.suffix in suffixes and vendor not in p.parents]
+
+
+def test_data_docs_load_nothing_from_the_network(good_warehouse):
+    """GX's pages name Bootstrap, jQuery, Vega, Font Awesome ... on public CDNs; the
+    checkpoint points them at the pinned copies under static/vendor, which exist."""
+    docs = good_warehouse.parent / "docs"
+    files = _docs_files(docs)
+    assert len(files) >= 15
+    remote = {str(p.relative_to(docs)): remote_loads(p.read_text("utf-8")) for p in files}
+    assert {name: urls for name, urls in remote.items() if urls} == {}
+    for page in _docs_files(docs, (".html",)):
+        local = re.findall(r'(?:src|href)="([^"]*static/vendor/[^"]+)"', page.read_text("utf-8"))
+        assert len(local) >= 10, page
+        assert all((page.parent / ref).resolve().is_file() for ref in local), page
+
+
+def test_missing_assets_leave_the_docs_online_only_with_a_reason(tmp_path):
+    (tmp_path / "index.html").write_text(f'<script src="{next(iter(CDN_FILES))}"></script>')
+    with pytest.raises(AssetsMissing, match="make setup-reports"):
+        make_offline(tmp_path, vendor_dir=tmp_path / "not-installed")
+    assert next(iter(CDN_FILES)) in (tmp_path / "index.html").read_text()
+
+
+@pytest.mark.skipif(
+    os.environ.get("LIFTLAB_SKIP_BROWSER_TESTS") == "1", reason="LIFTLAB_SKIP_BROWSER_TESTS=1"
+)
+def test_data_docs_render_offline_in_a_browser(good_warehouse, tmp_path):
+    """Opened from disk in Chromium: jQuery, bootstrap-table and Font Awesome load, the
+    tables have rows, and every request stays on file: (or data:) URLs."""
+    from _cdp import Browser
+
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.fail(f"{chromium} not found: run scripts/install_chromium.sh")
+    docs = good_warehouse.parent / "docs"
+    pages = [docs / "index.html", next((docs / "validations").rglob("*.html"))]
+    browser = Browser(chromium, tmp_path / "profile")
+    try:
+        for page in pages:
+            browser.events.clear()
+            browser.call("Page.navigate", {"url": page.as_uri()})
+            rows = browser.wait_for(
+                "window.jQuery && jQuery.fn.bootstrapTable && typeof vegaEmbed === 'function'"
+                " && document.querySelectorAll('.bootstrap-table table tbody tr').length",
+                timeout=30,
+            )
+            assert rows >= 1, page
+            font = browser.evaluate("getComputedStyle(document.querySelector('i.fas')).fontFamily")
+            assert "Font Awesome" in font, page
+            schemes = {url.split(":", 1)[0] for url in browser.requested_urls()}
+            assert schemes <= {"file", "data"}, (page, browser.requested_urls())
+    finally:
+        browser.close()
