@@ -64,12 +64,10 @@ def is_generated(path: Path) -> bool:
         content = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    files = content.get("files") if isinstance(content, dict) else None
-    return (
-        "generator_version" in content
-        and isinstance(files, dict)
-        and files.get("export") == path.name
-    )
+    if not isinstance(content, dict) or "generator_version" not in content:
+        return False
+    files = content.get("files")
+    return isinstance(files, dict) and files.get("export") == path.name
 
 
 def real_inputs(files: Iterable[Path]) -> list[Path]:
