@@ -214,13 +214,18 @@ def scan_text(text: str, users: re.Pattern) -> list[str]:
     return hits
 
 
-def test_no_mart_holds_a_raw_user_id_or_a_mac(runs):
+def _input_identifiers(runs) -> tuple[set[str], set[str]]:
     users, macs = set(), set()
     for path in (runs["first"], runs["second"]):
         u, m = raw_identifiers(path)
         users |= u
         macs |= m
     assert users and macs  # the scan looks for something that is in the input
+    return users, macs
+
+
+def test_no_mart_holds_a_raw_user_id_or_a_mac(runs):
+    users, _ = _input_identifiers(runs)
     forbidden = _forbidden_pattern(users)
     warehouse = runs["warehouse"]
     # every mart and table built for readers; staging and intermediate keep the raw reps
@@ -270,16 +275,6 @@ def test_report_site_and_quality_docs_hold_no_raw_ids(runs):
         if found:
             hits[str(path)] = sorted(set(found))[:5]
     assert hits == {}
-
-
-def _input_identifiers(runs) -> tuple[set[str], set[str]]:
-    users, macs = set(), set()
-    for path in (runs["first"], runs["second"]):
-        u, m = raw_identifiers(path)
-        users |= u
-        macs |= m
-    assert users and macs  # the scan looks for something that is in the input
-    return users, macs
 
 
 def test_ids_follow_the_salt_in_force(runs):
