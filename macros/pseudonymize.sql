@@ -1,11 +1,20 @@
 {#
     Salted, truncated SHA-256 of a personal identifier (user id, device MAC address):
-    left(sha256(salt || '|' || value), 16). The salt comes from $LIFTLAB_ID_SALT with a
-    documented demo default; liftlab.privacy.pseudonymize is the same function in Python
-    (a test keeps the two equal). A null identifier stays null.
+    left(sha256(salt || '|' || value), 16). The salt ($LIFTLAB_ID_SALT, with a documented
+    demo default) is read at run time from the DuckDB variable liftlab_id_salt, which the
+    dbt-duckdb plugin liftlab.dbt_plugin sets on every connection (profiles.yml): it is never
+    part of the SQL text, so compiled SQL, dbt's artifacts and logs never hold it. Without
+    the variable the query fails rather than hash with no salt. liftlab.privacy.pseudonymize
+    is the same function in Python (a test keeps the two equal). A null identifier stays
+    null.
 #}
 {% macro pseudonymize(expression) -%}
-    left(sha256('{{ env_var("LIFTLAB_ID_SALT", "liftlab-demo-salt") }}' || '|' || ({{ expression }})), 16)
+    left(sha256(
+        coalesce(
+            getvariable('liftlab_id_salt'),
+            error('the DuckDB variable liftlab_id_salt is not set (profiles.yml plugin liftlab.dbt_plugin)')
+        ) || '|' || ({{ expression }})
+    ), 16)
 {%- endmacro %}
 
 

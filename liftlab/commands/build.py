@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from liftlab.privacy import DefaultSaltRefused, check_default_salt
 from liftlab.warehouse import DbtFailed, connect, run_dbt, warehouse_path
 
 
@@ -27,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not run the quality checkpoint (Great Expectations) after dbt build",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse real data (input `liftlab generate` did not write) with the public demo "
+        "salt, instead of warning (set LIFTLAB_ID_SALT)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
             append=args.append,
             quiet=args.quiet,
             skip_quality=args.skip_quality,
+            strict=args.strict,
         )
+    except DefaultSaltRefused as exc:
+        print(f"liftlab build: {exc}", file=sys.stderr)
+        return 2
     except FileNotFoundError as exc:
         print(f"liftlab build: {exc}", file=sys.stderr)
         return 2
@@ -55,11 +66,13 @@ def build(
     append: bool = False,
     quiet: bool = False,
     skip_quality: bool = False,
+    strict: bool = False,
 ) -> None:
     """Land ``data`` into ``warehouse``, build every model and test, then run the quality
     checkpoint (raises liftlab.quality.QualityFailed, a DbtFailed, when it fails)."""
     from liftlab.landing import land
 
+    check_default_salt(data, strict=strict)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with connect(warehouse) as con:
         summary = land(data, con, replace_all=not append)

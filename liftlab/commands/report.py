@@ -6,7 +6,11 @@
    Python duckdb 2.x. Only an allow-list of tables leaves the warehouse, and the export
    fails if a column looks like personal data (only pseudonymous 16-hex ids may appear).
 2. Install the pinned npm packages from the committed lockfile when missing (`npm ci`).
-3. Run `evidence sources` and `evidence build` (offline; see reports/scripts/).
+3. Empty the folders a site build writes data into (Evidence's source data, its build
+   output and reports/build: Evidence merges a new build into the old one, so a site
+   built from warehouse B would otherwise still ship warehouse A's data files and lifter
+   pages), then run `evidence sources` and `evidence build` (offline; see
+   reports/scripts/).
 4. With --serve, serve reports/build on 127.0.0.1 and print the address.
 """
 
@@ -75,6 +79,15 @@ RAW_ID_PATTERNS = {
 }
 
 EXPORT_RELATIVE = Path("sources") / "liftlab" / "liftlab_reports.duckdb"
+# What a site build writes from the warehouse's data, relative to the Evidence project:
+# emptied before every build so that the site holds only the current warehouse's data.
+TEMPLATE = Path(".evidence") / "template"
+BUILD_OUTPUTS: tuple[Path, ...] = (
+    TEMPLATE / "static" / "data",  # `evidence sources`: one file per source table
+    TEMPLATE / ".svelte-kit" / "output",  # svelte-kit's prerendered pages
+    TEMPLATE / "build",  # the site, before Evidence copies it into build/
+    Path("build"),  # the site (Evidence copies into it without emptying it)
+)
 # Node DuckDB 1.4 reads storage versions up to its own; v1.0.0 is the oldest widely read.
 STORAGE_VERSION = "v1.0.0"
 
@@ -128,11 +141,23 @@ def build_site(warehouse: Path, reports: Path, *, quiet: bool = False) -> None:
     counts = export_report_data(warehouse, reports / EXPORT_RELATIVE)
     print(f"exported {len(counts)} report tables ({sum(counts.values())} rows) from {warehouse}")
     ensure_npm_packages(reports, quiet=quiet)
+    clear_build_outputs(reports)
     evidence(reports, "sources", quiet=quiet)
     evidence(reports, "build", quiet=quiet)
     if not (reports / "build" / "index.html").exists():
         raise ReportError("evidence build wrote no build/index.html")
     print(f"built the report site into {reports / 'build'} in {time.monotonic() - started:.0f} s")
+
+
+def clear_build_outputs(reports: Path) -> None:
+    """Remove what earlier site builds wrote (:data:`BUILD_OUTPUTS`), so that the next
+    build starts from empty data folders."""
+    for relative in BUILD_OUTPUTS:
+        folder = reports / relative
+        if folder.is_symlink() or folder.is_file():
+            folder.unlink()
+        elif folder.exists():
+            shutil.rmtree(folder)
 
 
 # --- export -------------------------------------------------------------------------

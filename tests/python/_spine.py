@@ -32,15 +32,23 @@ def build_spine(
     append: bool = False,
     skip_quality: bool = False,
     docs_dir: Path | None = None,
+    also_select: tuple[str, ...] = (),
 ) -> Path:
-    """`liftlab build` over ``data`` into ``warehouse``, dbt narrowed to the spine."""
+    """`liftlab build` over ``data`` into ``warehouse``, dbt narrowed to the spine (and
+    the models of ``also_select``)."""
     import liftlab.commands.build as build_command
     from liftlab.quality.checkpoint import DOCS_ENV_VAR
 
     original = build_command.run_dbt
 
     def narrowed(arguments, target, *, quiet=False):
-        selection = ["--select", *SPINE_SELECTION, "--indirect-selection", "cautious"]
+        selection = [
+            "--select",
+            *SPINE_SELECTION,
+            *also_select,
+            "--indirect-selection",
+            "cautious",
+        ]
         return original([*arguments, *selection], target, quiet=quiet)
 
     with pytest.MonkeyPatch.context() as patch:

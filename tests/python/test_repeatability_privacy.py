@@ -5,7 +5,15 @@
 * adding a second export and building again with `--append` adds its sets without
   duplicating the first file's (the unchanged first file is not landed again);
 * no mart, no file of the built report site (reports/build, when present) and no page of
-  the quality data docs holds a raw user id from the input or a MAC address.
+  the quality data docs holds a raw user id from the input or a MAC address;
+* built with a salt of its own (LIFTLAB_ID_SALT), the ids follow that salt, and neither
+  the salt nor the input's user ids and MACs are anywhere in dbt's target/ (compiled SQL,
+  manifest, run_results) or logs/, in the quality docs (build/quality) or in the
+  warehouse file;
+* the rebuilds leave no `__dbt_tmp` table behind (the incremental Python model
+  cluster_runs is built with the spine here, then appended to);
+* the public demo salt on real input warns (or, strict, refuses); `liftlab report`
+  empties what earlier site builds wrote.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ import hashlib
 import json
 import math
 import re
+import secrets
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,6 +40,8 @@ MART_KEYS = {
     "fct_record_counts": "level",
     "fct_rep_plausibility": "source_file_key",
 }
+# A salt of this module's own: found anywhere on disk, it leaked.
+SALT = f"liftlab-test-salt-{secrets.token_hex(8)}"
 MAC = re.compile(r"(?<![0-9A-Fa-f])([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])")
 REPORT_SITE = REPO / "reports" / "build"
 
@@ -109,22 +121,33 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     second = generate(folder / "export_b.jsonl.gz", seed=22)
     warehouse = folder / "w.duckdb"
     docs = folder / "docs"
+    dbt_target, dbt_logs = folder / "target", folder / "logs"
 
-    build_spine(first_dir, warehouse, docs_dir=docs)
-    once = mart_checksums(warehouse)
-    once_without_model = mart_checksums(warehouse, exclude=MODEL_DERIVED)
-    sets_once = {r[0] for r in query(warehouse, "select set_id from fct_sets")}
-    documents_once = scalar(warehouse, "select count(*) from raw.set_documents")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIFTLAB_ID_SALT", SALT)
+        # this module's dbt artifacts and logs, to scan (not the shared target/ and logs/)
+        patch.setenv("DBT_TARGET_PATH", str(dbt_target))
+        patch.setenv("DBT_LOG_PATH", str(dbt_logs))
+        # cluster_runs (an incremental Python model) in the first and last builds: the
+        # last appends to it, the path that used to leave a __dbt_tmp table behind
+        spine = {"docs_dir": docs, "also_select": ("cluster_runs",)}
+        build_spine(first_dir, warehouse, **spine)
+        once = mart_checksums(warehouse)
+        once_without_model = mart_checksums(warehouse, exclude=MODEL_DERIVED)
+        sets_once = {r[0] for r in query(warehouse, "select set_id from fct_sets")}
+        documents_once = scalar(warehouse, "select count(*) from raw.set_documents")
 
-    build_spine(first_dir, warehouse, docs_dir=docs)
-    twice = mart_checksums(warehouse)
+        build_spine(first_dir, warehouse, docs_dir=docs)
+        twice = mart_checksums(warehouse)
 
-    # the second export beside the first: the first is unchanged, so not landed again
-    second.rename(first_dir / second.name)
-    build_spine(first_dir, warehouse, append=True, docs_dir=docs)
+        # the second export beside the first: the first is unchanged, so not landed again
+        second.rename(first_dir / second.name)
+        build_spine(first_dir, warehouse, append=True, **spine)
     return {
         "warehouse": warehouse,
         "docs": docs,
+        "dbt_target": dbt_target,
+        "dbt_logs": dbt_logs,
         "first": first,
         "second": first_dir / second.name,
         "once": once,
@@ -191,13 +214,18 @@ def scan_text(text: str, users: re.Pattern) -> list[str]:
     return hits
 
 
-def test_no_mart_holds_a_raw_user_id_or_a_mac(runs):
+def _input_identifiers(runs) -> tuple[set[str], set[str]]:
     users, macs = set(), set()
     for path in (runs["first"], runs["second"]):
         u, m = raw_identifiers(path)
         users |= u
         macs |= m
     assert users and macs  # the scan looks for something that is in the input
+    return users, macs
+
+
+def test_no_mart_holds_a_raw_user_id_or_a_mac(runs):
+    users, _ = _input_identifiers(runs)
     forbidden = _forbidden_pattern(users)
     warehouse = runs["warehouse"]
     # every mart and table built for readers; staging and intermediate keep the raw reps
@@ -247,3 +275,92 @@ def test_report_site_and_quality_docs_hold_no_raw_ids(runs):
         if found:
             hits[str(path)] = sorted(set(found))[:5]
     assert hits == {}
+
+
+def test_ids_follow_the_salt_in_force(runs):
+    """The SQL macro hashed with the module's salt, as liftlab.privacy does in Python."""
+    from liftlab.privacy import DEFAULT_SALT, pseudonymize
+
+    users, _ = _input_identifiers(runs)
+    lifters = {r[0] for r in query(runs["warehouse"], "select lifter_id from dim_lifters")}
+    assert lifters and lifters <= {pseudonymize(u, SALT) for u in users}
+    assert not lifters & {pseudonymize(u, DEFAULT_SALT) for u in users}
+
+
+def test_no_salt_raw_id_or_mac_in_dbt_artifacts_logs_docs_or_warehouse(runs):
+    """target/ (compiled and run SQL, manifest.json, run_results.json, partial parse),
+    logs/dbt.log and the quality docs hold neither the salt nor a user id or MAC address of
+    the input; nor does the warehouse file hold the salt (its raw layer keeps the input's
+    text, ids included, by design)."""
+    users, macs = _input_identifiers(runs)
+    salt = SALT.encode()
+    personal = [salt] + [v.encode() for v in sorted(users | macs)]
+    files = [p for d in ("dbt_target", "dbt_logs", "docs") for p in runs[d].rglob("*")]
+    files = [p for p in files if p.is_file()]
+    names = {p.name for p in files}
+    assert {"manifest.json", "run_results.json", "dbt.log"} <= names
+    assert any("compiled" in p.parts for p in files) and any("run" in p.parts for p in files)
+    hits = {}
+    for path, needles in [(p, personal) for p in files] + [(runs["warehouse"], [salt])]:
+        blob = path.read_bytes()
+        found = [n.decode() for n in needles if n in blob]
+        if found:
+            hits[str(path)] = found[:5]
+    assert hits == {}
+
+
+def test_rebuilds_leave_no_dbt_tmp_tables(runs):
+    warehouse = runs["warehouse"]
+    # cluster_runs was built, then appended to by a later build
+    assert scalar(warehouse, "select count(distinct run_at) from cluster_runs") >= 2
+    leftovers = query(
+        warehouse,
+        "select table_schema, table_name from information_schema.tables"
+        " where contains(table_name, '__dbt_tmp')",
+    )
+    assert leftovers == []
+
+
+def test_the_demo_salt_on_real_input_warns_or_refuses(runs, tmp_path, monkeypatch, capsys):
+    from liftlab.cli import main
+    from liftlab.privacy import DefaultSaltRefused, check_default_salt
+
+    monkeypatch.delenv("LIFTLAB_ID_SALT", raising=False)
+    generated = runs["first"]
+    check_default_salt(str(generated), strict=True)  # the generator's output: nothing
+    assert capsys.readouterr().err == ""
+    real = tmp_path / "real" / "export.jsonl.gz"  # the same bytes, without the manifest
+    real.parent.mkdir()
+    shutil.copy(generated, real)
+    check_default_salt(str(real.parent))
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "warning" in line and "export.jsonl.gz" in line and "LIFTLAB_ID_SALT" in line
+    with pytest.raises(DefaultSaltRefused):
+        check_default_salt(str(real), strict=True)
+    warehouse = tmp_path / "refused.duckdb"
+    code = main(["build", "--strict", "--data", str(real), "--warehouse", str(warehouse)])
+    assert code == 2 and not warehouse.exists()
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("liftlab build: refusing")
+    monkeypatch.setenv("LIFTLAB_ID_SALT", SALT)
+    check_default_salt(str(real), strict=True)  # a salt of one's own: nothing
+    assert capsys.readouterr().err == ""
+
+
+def test_report_build_starts_from_empty_data_folders(tmp_path):
+    """What earlier site builds wrote (Evidence's source data, its build output and
+    reports/build) goes before the next build; the project itself stays."""
+    from liftlab.commands.report import BUILD_OUTPUTS, clear_build_outputs
+
+    project = tmp_path / "reports"
+    kept = [project / "pages" / "index.md", project / "sources" / "liftlab" / "x.sql"]
+    stale = [
+        project / folder / "liftlab" / "rpt_overview" / "old.parquet" for folder in BUILD_OUTPUTS
+    ]
+    for path in kept + stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("warehouse A")
+    clear_build_outputs(project)
+    assert all(path.exists() for path in kept)
+    assert not any((project / folder).exists() for folder in BUILD_OUTPUTS)
+    clear_build_outputs(project)  # nothing to clear: no error
