@@ -10,7 +10,8 @@
    output and reports/build: Evidence merges a new build into the old one, so a site
    built from warehouse B would otherwise still ship warehouse A's data files and lifter
    pages), then run `evidence sources` and `evidence build` (offline; see
-   reports/scripts/).
+   reports/scripts/). The last good site waits in reports/.build-previous meanwhile and
+   comes back if the build fails.
 4. With --serve, serve reports/build on 127.0.0.1 and print the address.
 """
 
@@ -88,6 +89,8 @@ BUILD_OUTPUTS: tuple[Path, ...] = (
     TEMPLATE / "build",  # the site, before Evidence copies it into build/
     Path("build"),  # the site (Evidence copies into it without emptying it)
 )
+# the last good site, set aside while a new one builds (restored if the build fails)
+PREVIOUS_SITE = Path(".build-previous")
 # Node DuckDB 1.4 reads storage versions up to its own; v1.0.0 is the oldest widely read.
 STORAGE_VERSION = "v1.0.0"
 
@@ -141,12 +144,26 @@ def build_site(warehouse: Path, reports: Path, *, quiet: bool = False) -> None:
     counts = export_report_data(warehouse, reports / EXPORT_RELATIVE)
     print(f"exported {len(counts)} report tables ({sum(counts.values())} rows) from {warehouse}")
     ensure_npm_packages(reports, quiet=quiet)
-    clear_build_outputs(reports)
-    evidence(reports, "sources", quiet=quiet)
-    evidence(reports, "build", quiet=quiet)
-    if not (reports / "build" / "index.html").exists():
-        raise ReportError("evidence build wrote no build/index.html")
-    print(f"built the report site into {reports / 'build'} in {time.monotonic() - started:.0f} s")
+    site, previous = reports / "build", reports / PREVIOUS_SITE
+    if previous.exists():
+        shutil.rmtree(previous)
+    if site.exists():
+        site.rename(previous)  # kept until this build has succeeded
+    try:
+        clear_build_outputs(reports)
+        evidence(reports, "sources", quiet=quiet)
+        evidence(reports, "build", quiet=quiet)
+        if not (site / "index.html").exists():
+            raise ReportError("evidence build wrote no build/index.html")
+    except BaseException:
+        if previous.exists():  # a failed build leaves the last good site in place
+            if site.exists():
+                shutil.rmtree(site)
+            previous.rename(site)
+        raise
+    if previous.exists():
+        shutil.rmtree(previous)
+    print(f"built the report site into {site} in {time.monotonic() - started:.0f} s")
 
 
 def clear_build_outputs(reports: Path) -> None:

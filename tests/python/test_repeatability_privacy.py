@@ -364,3 +364,36 @@ def test_report_build_starts_from_empty_data_folders(tmp_path):
     assert all(path.exists() for path in kept)
     assert not any((project / folder).exists() for folder in BUILD_OUTPUTS)
     clear_build_outputs(project)  # nothing to clear: no error
+
+
+@pytest.mark.parametrize("outcome", ["fails", "succeeds"])
+def test_a_failed_site_build_leaves_the_last_good_site(outcome, tmp_path, monkeypatch):
+    """The published site is set aside while a new one builds: a failed build puts it
+    back, a good one replaces it (and the set-aside copy goes)."""
+    from liftlab.commands import report
+
+    project = tmp_path / "reports"
+    (project / "build").mkdir(parents=True)
+    (project / "build" / "index.html").write_text("site A")
+    monkeypatch.setattr(report, "export_report_data", lambda warehouse, out: {})
+    monkeypatch.setattr(report, "ensure_npm_packages", lambda reports, quiet=False: None)
+
+    def evidence(reports, command, quiet=False):
+        if command == "build":
+            if outcome == "fails":
+                (reports / "build").mkdir(exist_ok=True)  # half a site, then the error
+                raise report.ReportError("`evidence build` failed (exit 1)")
+            (reports / "build").mkdir(exist_ok=True)
+            (reports / "build" / "index.html").write_text("site B")
+
+    monkeypatch.setattr(report, "evidence", evidence)
+    warehouse = tmp_path / "w.duckdb"
+    warehouse.touch()
+    if outcome == "fails":
+        with pytest.raises(report.ReportError):
+            report.build_site(warehouse, project, quiet=True)
+        assert (project / "build" / "index.html").read_text() == "site A"
+    else:
+        report.build_site(warehouse, project, quiet=True)
+        assert (project / "build" / "index.html").read_text() == "site B"
+    assert not (project / report.PREVIOUS_SITE).exists()
