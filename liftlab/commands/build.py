@@ -1,11 +1,16 @@
-"""`liftlab build`: land an export into the warehouse and run `dbt build` over it."""
+"""`liftlab build`: land an export, run `dbt build` and the quality gate over it, and
+publish the result (write-audit-publish, liftlab/publish.py)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
-from liftlab.warehouse import DbtFailed, connect, run_dbt, warehouse_path
+from liftlab.warehouse import DbtFailed, connect, dbt_environment, run_dbt, warehouse_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,23 +32,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not run the quality checkpoint (Great Expectations) after dbt build",
     )
+    parser.add_argument(
+        "--discard-failed",
+        action="store_true",
+        help="remove a failed build instead of keeping it as <warehouse>.failed",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    warehouse = warehouse_path(args.warehouse)
+    return run_build(
+        "liftlab build",
+        args.data,
+        warehouse_path(args.warehouse),
+        append=args.append,
+        quiet=args.quiet,
+        skip_quality=args.skip_quality,
+        discard_failed=getattr(args, "discard_failed", False),
+    )
+
+
+def run_build(command: str, data: str, warehouse: Path, **options) -> int:
+    """:func:`build` with every refusal and failure as one line on stderr and an exit code:
+    2 bad input or a busy warehouse, 1 a failed dbt build or quality gate."""
+    from liftlab.publish import NothingToBuild, WarehouseBusy, failed_copy_of
+
     try:
-        build(
-            args.data,
-            warehouse,
-            append=args.append,
-            quiet=args.quiet,
-            skip_quality=args.skip_quality,
-        )
-    except FileNotFoundError as exc:
-        print(f"liftlab build: {exc}", file=sys.stderr)
+        build(data, warehouse, **options)
+    except (FileNotFoundError, NothingToBuild, WarehouseBusy) as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
         return 2
     except DbtFailed as exc:
-        print(f"liftlab build: {exc}", file=sys.stderr)
+        reason = str(exc).splitlines()[0].rstrip(":")
+        kept = failed_copy_of(exc)
+        where = f"the failed build is kept at {kept}" if kept else "the failed build was removed"
+        print(f"{command}: {reason}; {warehouse} is unchanged; {where}", file=sys.stderr)
         return 1
     return 0
 
@@ -55,22 +77,67 @@ def build(
     append: bool = False,
     quiet: bool = False,
     skip_quality: bool = False,
+    discard_failed: bool = False,
 ) -> None:
-    """Land ``data`` into ``warehouse``, build every model and test, then run the quality
-    checkpoint (raises liftlab.quality.QualityFailed, a DbtFailed, when it fails)."""
+    """Land ``data``, build every model and test, run the quality checkpoint, all on a
+    private build file beside ``warehouse``; publish it onto ``warehouse`` only when every
+    step passed. Raises NothingToBuild, WarehouseBusy, FileNotFoundError, DbtFailed or
+    liftlab.quality.QualityFailed (a DbtFailed); the published file is then unchanged."""
+    from liftlab import publish
     from liftlab.landing import land
+    from liftlab.warehouse import project_dir
 
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with connect(warehouse) as con:
-        summary = land(data, con, replace_all=not append)
-    print(
-        f"landed {summary.documents_landed} documents from {summary.files_landed} file(s)"
-        f" ({summary.files_unchanged} unchanged, {summary.file_problems} file problem(s))"
-        f" into {warehouse}"
-    )
-    run_dbt(["build"], warehouse, quiet=quiet)
-    if not skip_quality:
-        from liftlab.quality import run_checkpoint
+    warehouse = Path(warehouse).resolve()
+    files = publish.check_inputs(data)
+    session = publish.BuildSession(warehouse, append=append, discard_failed=discard_failed)
+    with session, _promoted_file_of(warehouse):
+        with connect(session.path) as con:
+            summary = land(data, con, replace_all=not append)
+        publish.abort_point("landing")
+        publish.refuse_if_empty(data, summary)
+        print(
+            f"landed {summary.documents_landed} documents from {summary.files_landed} file(s)"
+            f" ({summary.files_unchanged} unchanged, {summary.file_problems} file problem(s))"
+            f" for {warehouse} (build {session.build_id})"
+        )
+        run_dbt(["build"], session.path, quiet=quiet)
+        publish.abort_point("dbt")
+        report = None
+        if not skip_quality:
+            from liftlab.quality import QualityFailed, run_checkpoint
 
-        report = run_checkpoint(warehouse)
-        print(report.summary())
+            report = run_checkpoint(session.path, raise_on_failure=False)
+            publish.abort_point("checkpoint")
+            print(report.summary())
+            if not report.success:
+                raise QualityFailed(report.summary())
+        session.publish(
+            publish.build_log_row(
+                session=session,
+                data=data,
+                files=files,
+                summary=summary,
+                project=project_dir(),
+                report=report,
+            )
+        )
+    # as before: dbt run later in this process targets the published warehouse
+    dbt_environment(warehouse)
+    print(f"published build {session.build_id} to {warehouse}")
+
+
+@contextlib.contextmanager
+def _promoted_file_of(warehouse: Path) -> Iterator[None]:
+    """Point the clustering models at the published warehouse's promoted configuration
+    (they would look beside the build file otherwise), unless one is set explicitly."""
+    from liftlab.clustering.dbt_support import promoted_file_for
+
+    name = "LIFTLAB_CLUSTERING_PROMOTED"
+    if os.environ.get(name):
+        yield
+        return
+    os.environ[name] = str(promoted_file_for(warehouse))
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)
