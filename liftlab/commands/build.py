@@ -58,15 +58,16 @@ def run_build(command: str, data: str, warehouse: Path, **options) -> int:
 
     try:
         build(data, warehouse, **options)
-    except (FileNotFoundError, NothingToBuild, WarehouseBusy) as exc:
-        print(f"{command}: {exc}", file=sys.stderr)
-        return 2
-    except DbtFailed as exc:
-        reason = str(exc).splitlines()[0].rstrip(":")
+    except (FileNotFoundError, NothingToBuild, WarehouseBusy, DbtFailed) as exc:
+        failed = isinstance(exc, DbtFailed)
+        message = str(exc).splitlines()[0].rstrip(":")
         kept = failed_copy_of(exc)
-        where = f"the failed build is kept at {kept}" if kept else "the failed build was removed"
-        print(f"{command}: {reason}; {warehouse} is unchanged; {where}", file=sys.stderr)
-        return 1
+        if kept:
+            message += f"; {warehouse} is unchanged; the failed build is kept at {kept}"
+        elif failed:
+            message += f"; {warehouse} is unchanged; the failed build was removed"
+        print(f"{command}: {message}", file=sys.stderr)
+        return 1 if failed else 2
     return 0
 
 
@@ -84,46 +85,53 @@ def build(
     step passed. Raises NothingToBuild, WarehouseBusy, FileNotFoundError, DbtFailed or
     liftlab.quality.QualityFailed (a DbtFailed); the published file is then unchanged."""
     from liftlab import publish
-    from liftlab.landing import land
-    from liftlab.warehouse import project_dir
 
     warehouse = Path(warehouse).resolve()
     files = publish.check_inputs(data)
     session = publish.BuildSession(warehouse, append=append, discard_failed=discard_failed)
-    with session, _promoted_file_of(warehouse):
-        with connect(session.path) as con:
-            summary = land(data, con, replace_all=not append)
-        publish.abort_point("landing")
-        publish.refuse_if_empty(data, summary)
-        print(
-            f"landed {summary.documents_landed} documents from {summary.files_landed} file(s)"
-            f" ({summary.files_unchanged} unchanged, {summary.file_problems} file problem(s))"
-            f" for {warehouse} (build {session.build_id})"
-        )
-        run_dbt(["build"], session.path, quiet=quiet)
-        publish.abort_point("dbt")
-        report = None
-        if not skip_quality:
-            from liftlab.quality import QualityFailed, run_checkpoint
-
-            report = run_checkpoint(session.path, raise_on_failure=False)
-            publish.abort_point("checkpoint")
-            print(report.summary())
-            if not report.success:
-                raise QualityFailed(report.summary())
-        session.publish(
-            publish.build_log_row(
-                session=session,
-                data=data,
-                files=files,
-                summary=summary,
-                project=project_dir(),
-                report=report,
-            )
-        )
-    # as before: dbt run later in this process targets the published warehouse
-    dbt_environment(warehouse)
+    try:
+        with session, _promoted_file_of(warehouse):
+            _land_build_check_publish(session, data, files, quiet=quiet, skip_quality=skip_quality)
+    finally:
+        # as before the build file: a later dbt run of this process targets the warehouse
+        dbt_environment(warehouse)
     print(f"published build {session.build_id} to {warehouse}")
+
+
+def _land_build_check_publish(session, data: str, files, *, quiet: bool, skip_quality: bool):
+    from liftlab import publish
+    from liftlab.landing import land
+    from liftlab.warehouse import project_dir
+
+    with connect(session.path) as con:
+        summary = land(data, con, replace_all=not session.append)
+    publish.abort_point("landing")
+    publish.refuse_if_empty(data, summary)
+    print(
+        f"landed {summary.documents_landed} documents from {summary.files_landed} file(s)"
+        f" ({summary.files_unchanged} unchanged, {summary.file_problems} file problem(s))"
+        f" for {session.warehouse} (build {session.build_id})"
+    )
+    run_dbt(["build"], session.path, quiet=quiet)
+    publish.abort_point("dbt")
+    report = None
+    if not skip_quality:
+        from liftlab.quality import QualityFailed, run_checkpoint
+
+        report = run_checkpoint(session.path, raise_on_failure=False)
+        publish.abort_point("checkpoint")
+        print(report.summary())
+        if not report.success:
+            raise QualityFailed(report.summary())
+    row = publish.build_log_row(
+        session=session,
+        data=data,
+        files=files,
+        summary=summary,
+        project=project_dir(),
+        report=report,
+    )
+    session.publish(row)
 
 
 @contextlib.contextmanager
