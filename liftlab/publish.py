@@ -538,7 +538,9 @@ def build_log_row(
         "documents_landed": summary.documents_landed,
         "file_problems": summary.file_problems,
         "dbt_results_json": json.dumps(dbt_results(project)),
-        "quality_summary": report.summary().splitlines()[0] if report is not None else "skipped",
+        "quality_summary": (
+            report.summary().splitlines()[0].rstrip(":") if report is not None else "skipped"
+        ),
         "quality_passed": quality[0] if quality else None,
         "quality_warned": quality[1] if quality else None,
         "quality_failed": quality[2] if quality else None,
