@@ -73,7 +73,9 @@ def dbt_executable() -> str:
 
 def run_dbt(arguments: Sequence[str], warehouse: Path, *, quiet: bool = False) -> None:
     """Run a dbt command against ``warehouse`` in a child process (so that no DuckDB
-    connection outlives it in this one); raise DbtFailed on failure."""
+    connection outlives it in this one); raise DbtFailed on failure. The child inherits
+    the descriptors marked inheritable (the writer lock of liftlab.publish: a dbt left
+    running by a killed build keeps the warehouse locked)."""
     dbt_environment(warehouse)
     project = project_dir()
     argv = [
@@ -85,6 +87,6 @@ def run_dbt(arguments: Sequence[str], warehouse: Path, *, quiet: bool = False) -
         "--profiles-dir",
         str(project),
     ]
-    completed = subprocess.run(argv, cwd=project, check=False)
+    completed = subprocess.run(argv, cwd=project, check=False, close_fds=False)
     if completed.returncode != 0:
         raise DbtFailed(f"dbt {' '.join(arguments)} failed (exit {completed.returncode})")

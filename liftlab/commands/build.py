@@ -1,12 +1,17 @@
-"""`liftlab build`: land an export into the warehouse and run `dbt build` over it."""
+"""`liftlab build`: land an export, run `dbt build` and the quality gate over it, and
+publish the result (write-audit-publish, liftlab/publish.py)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 from liftlab.privacy import DefaultSaltRefused, check_default_salt
-from liftlab.warehouse import DbtFailed, connect, run_dbt, warehouse_path
+from liftlab.warehouse import DbtFailed, connect, dbt_environment, run_dbt, warehouse_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,28 +39,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="refuse real data (input `liftlab generate` did not write) with the public demo "
         "salt, instead of warning (set LIFTLAB_ID_SALT)",
     )
+    parser.add_argument(
+        "--discard-failed",
+        action="store_true",
+        help="remove a failed build instead of keeping it as <warehouse>.failed",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    warehouse = warehouse_path(args.warehouse)
+    return run_build(
+        "liftlab build",
+        args.data,
+        warehouse_path(args.warehouse),
+        append=args.append,
+        quiet=args.quiet,
+        skip_quality=args.skip_quality,
+        discard_failed=getattr(args, "discard_failed", False),
+        strict=getattr(args, "strict", False),
+    )
+
+
+def run_build(command: str, data: str, warehouse: Path, **options) -> int:
+    """:func:`build` with every refusal and failure as one line on stderr and an exit code:
+    2 bad input or a busy warehouse, 1 a failed dbt build or quality gate."""
+    from liftlab.publish import NothingToBuild, WarehouseBusy, failed_copy_of
+
     try:
-        build(
-            args.data,
-            warehouse,
-            append=args.append,
-            quiet=args.quiet,
-            skip_quality=args.skip_quality,
-            strict=args.strict,
-        )
-    except DefaultSaltRefused as exc:
-        print(f"liftlab build: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"liftlab build: {exc}", file=sys.stderr)
-        return 2
-    except DbtFailed as exc:
-        print(f"liftlab build: {exc}", file=sys.stderr)
-        return 1
+        build(data, warehouse, **options)
+    except (FileNotFoundError, NothingToBuild, WarehouseBusy, DefaultSaltRefused, DbtFailed) as exc:
+        failed = isinstance(exc, DbtFailed)
+        message = str(exc).splitlines()[0].rstrip(":")
+        kept = failed_copy_of(exc)
+        if kept:
+            message += f"; {warehouse} is unchanged; the failed build is kept at {kept}"
+        elif failed:
+            message += f"; {warehouse} is unchanged; the failed build was removed"
+        print(f"{command}: {message}", file=sys.stderr)
+        return 1 if failed else 2
     return 0
 
 
@@ -67,23 +87,75 @@ def build(
     quiet: bool = False,
     skip_quality: bool = False,
     strict: bool = False,
+    discard_failed: bool = False,
 ) -> None:
-    """Land ``data`` into ``warehouse``, build every model and test, then run the quality
-    checkpoint (raises liftlab.quality.QualityFailed, a DbtFailed, when it fails)."""
-    from liftlab.landing import land
+    """Land ``data``, build every model and test, run the quality checkpoint, all on a
+    private build file beside ``warehouse``; publish it onto ``warehouse`` only when every
+    step passed. Raises NothingToBuild, WarehouseBusy, FileNotFoundError, DbtFailed or
+    liftlab.quality.QualityFailed (a DbtFailed); the published file is then unchanged."""
+    from liftlab import publish
 
     check_default_salt(data, strict=strict)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with connect(warehouse) as con:
-        summary = land(data, con, replace_all=not append)
+    warehouse = Path(warehouse).resolve()
+    files = publish.check_inputs(data)
+    session = publish.BuildSession(warehouse, append=append, discard_failed=discard_failed)
+    try:
+        with session, _promoted_file_of(warehouse):
+            _land_build_check_publish(session, data, files, quiet=quiet, skip_quality=skip_quality)
+    finally:
+        # as before the build file: a later dbt run of this process targets the warehouse
+        dbt_environment(warehouse)
+    print(f"published build {session.build_id} to {warehouse}")
+
+
+def _land_build_check_publish(session, data: str, files, *, quiet: bool, skip_quality: bool):
+    from liftlab import publish
+    from liftlab.landing import land
+    from liftlab.warehouse import project_dir
+
+    with connect(session.path) as con:
+        summary = land(data, con, replace_all=not session.append)
+    publish.abort_point("landing")
+    publish.refuse_if_empty(data, summary)
     print(
         f"landed {summary.documents_landed} documents from {summary.files_landed} file(s)"
         f" ({summary.files_unchanged} unchanged, {summary.file_problems} file problem(s))"
-        f" into {warehouse}"
+        f" for {session.warehouse} (build {session.build_id})"
     )
-    run_dbt(["build"], warehouse, quiet=quiet)
+    run_dbt(["build"], session.path, quiet=quiet)
+    publish.abort_point("dbt")
+    report = None
     if not skip_quality:
-        from liftlab.quality import run_checkpoint
+        from liftlab.quality import QualityFailed, run_checkpoint
 
-        report = run_checkpoint(warehouse)
+        report = run_checkpoint(session.path, raise_on_failure=False)
+        publish.abort_point("checkpoint")
         print(report.summary())
+        if not report.success:
+            raise QualityFailed(report.summary())
+    row = publish.build_log_row(
+        session=session,
+        data=data,
+        files=files,
+        summary=summary,
+        project=project_dir(),
+        report=report,
+    )
+    session.publish(row)
+
+
+@contextlib.contextmanager
+def _promoted_file_of(warehouse: Path) -> Iterator[None]:
+    """Point the clustering models at the published warehouse's promoted configuration
+    (they would look beside the build file otherwise), unless one is set explicitly."""
+    from liftlab.clustering.dbt_support import promoted_file_for
+
+    name = "LIFTLAB_CLUSTERING_PROMOTED"
+    if os.environ.get(name):
+        yield
+        return
+    os.environ[name] = str(promoted_file_for(warehouse))
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)

@@ -4,10 +4,9 @@ given (and it is not there yet), build the warehouse over it, and print a summar
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from liftlab.warehouse import DbtFailed, project_dir, warehouse_path
+from liftlab.warehouse import project_dir, warehouse_path
 
 DEFAULT_DATA = "data/generated/openbarbell_default.jsonl.gz"
 
@@ -21,20 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from liftlab.commands.build import build
+    from liftlab.commands.build import run_build
 
     warehouse = warehouse_path(args.warehouse)
     data = args.data or str(ensure_default_data())
-    try:
-        build(data, warehouse, quiet=True)
-    except FileNotFoundError as exc:
-        print(f"liftlab run: {exc}", file=sys.stderr)
-        return 2
-    except DbtFailed as exc:
-        print(f"liftlab run: {exc}", file=sys.stderr)
-        return 1
-    print(summary(warehouse))
-    return 0
+    code = run_build("liftlab run", data, warehouse, quiet=True)
+    if code == 0:
+        print(summary(warehouse))
+    return code
 
 
 def ensure_default_data() -> Path:

@@ -339,8 +339,20 @@ def run(args) -> int:
     if not Path(args.warehouse).is_file():
         print(f"liftlab tune: no warehouse at {args.warehouse}; build it first", file=sys.stderr)
         return 2
+    import duckdb
+
+    from liftlab.publish import WarehouseBusy, duckdb_lock_message, writer_lock
+
     try:
-        return run_grid(args) if args.grid else run_best(args)
-    except ConfigError as exc:
+        # the one-writer lock of `liftlab build`: never append to a warehouse being built
+        with writer_lock(args.warehouse, "liftlab tune"):
+            return run_grid(args) if args.grid else run_best(args)
+    except (ConfigError, WarehouseBusy) as exc:
         print(f"liftlab tune: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.IOException as exc:
+        message = duckdb_lock_message(Path(args.warehouse), exc)
+        if message is None:
+            raise
+        print(f"liftlab tune: {message}", file=sys.stderr)
         return 2

@@ -78,16 +78,25 @@ def connect(warehouse: Path, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConn
             f"no warehouse at {warehouse}: build it first "
             "(`liftlab build --data EXPORT --warehouse FILE`, or `make run`)"
         )
-    try:
-        con = duckdb.connect(str(warehouse), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise WarehouseBusy(_busy_message(warehouse)) from exc
-        raise WarehouseError(f"cannot open {warehouse}: {exc}") from exc
-    try:
-        yield con
-    finally:
-        con.close()
+    with contextlib.ExitStack() as stack:
+        if not read_only:  # a writer takes the lock of `liftlab build` (liftlab.publish)
+            from liftlab.publish import WarehouseBusy as LockHeld
+            from liftlab.publish import writer_lock
+
+            try:
+                stack.enter_context(writer_lock(warehouse, "liftlab tune --ui"))
+            except LockHeld as exc:
+                raise WarehouseBusy(str(exc)) from None
+        try:
+            con = duckdb.connect(str(warehouse), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseBusy(_busy_message(warehouse)) from exc
+            raise WarehouseError(f"cannot open {warehouse}: {exc}") from exc
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def _has_table(con, name: str) -> bool:

@@ -22,6 +22,7 @@ import pytest
 from _spine import build_spine
 from conftest import REPO, query, scalar
 
+from liftlab.publish import failed_copy_of
 from liftlab.quality import RESULTS_TABLE, QualityFailed
 
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
@@ -47,6 +48,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
         build_spine(data, warehouse, docs_dir=folder / "docs")
     except QualityFailed as exc:  # any other exception (dbt, traceback) fails the module
         failure = exc
+        # a failed gate publishes nothing: the failed build is kept beside it to inspect
+        assert not warehouse.exists()
+        warehouse = failed_copy_of(exc)
     return warehouse, failure, manifest
 
 
