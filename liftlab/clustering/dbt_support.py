@@ -65,11 +65,6 @@ def resolve(
     )
 
 
-def read_sets(relation, cfg: dict[str, Any]):
-    """``fct_sets`` as pandas, only the allow-listed columns the configuration needs."""
-    return read_columns(relation, source_columns(cfg))
-
-
 def read_columns(relation, columns: list[str]):
     """Columns of ``relation`` as pandas (through Arrow, each column freed once converted:
     millions of sets); ``columns`` are fixed names from config.FEATURES, never user text."""

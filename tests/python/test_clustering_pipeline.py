@@ -211,12 +211,13 @@ def test_all_lifts_mode_keeps_sets_of_unknown_lift(data):
 def test_dbt_support_reads_only_allow_listed_columns(data, tmp_path):
     from liftlab.clustering import dbt_support
     from liftlab.clustering.config import config_hash
+    from liftlab.clustering.features import source_columns
 
     sets, _ = data
     con = duckdb.connect()
     con.register("s", sets.assign(secret="x"))
     cfg = dbt_support.resolve("", {"linkage": "average"}, None, None, tmp_path / "w.duckdb")
-    frame = dbt_support.read_sets(con.sql("select * from s"), cfg)
+    frame = dbt_support.read_columns(con.sql("select * from s"), source_columns(cfg))
     assert "secret" not in frame.columns and "mean_velocity_m_s" in frame.columns
     assert cfg["name"] == "default+linkage"
     assert dbt_support.promoted_file_for(tmp_path / "w.duckdb").name == (
