@@ -35,6 +35,7 @@ DBT_GROUPS = (
     ("models/staging/", "staging"),
     ("models/intermediate/", "intermediate"),
     ("models/marts/reports/", "report_data"),
+    ("models/marts/clustering/", "clustering"),
     ("models/marts/", "marts"),
     ("python_models/classifier/", "classifier"),
     ("python_models/clustering/", "clustering"),

@@ -1,25 +1,24 @@
 """What the thin dbt Python models in ``python_models/clustering/`` call.
 
 The models read their settings with literal ``dbt.config.get(...)`` calls (see the yml) and
-hand them here: the configuration is resolved and validated, ``fct_sets`` is read through a
-projection of allow-listed column names only, and the fit is memoized per process so the
-models of one ``dbt build`` share it.
+hand them here. ``int_lifter_clusters_fitted`` is the one model that resolves the
+configuration and fits (:func:`fit_logged`: ``fct_sets`` read through a projection of
+allow-listed column names only); the configuration travels in its rows (``config_json``),
+and the models downstream ``ref`` that table (:func:`in_force`, :func:`evaluate_runs`).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from liftlab.clustering import pipeline
+from liftlab.clustering import fit_table, pipeline
 from liftlab.clustering.config import config_hash, resolve_config
 from liftlab.clustering.features import source_columns
 
-_LOCK = threading.Lock()
 PROMOTED_SUFFIX = ".clustering_promoted.yml"
 
 
@@ -66,31 +65,59 @@ def resolve(
     )
 
 
-def read_sets(relation, cfg: dict[str, Any]):
-    """``fct_sets`` as pandas, only the allow-listed columns the configuration needs (through
-    Arrow, each column freed once converted: millions of sets)."""
-    columns = source_columns(cfg)  # fixed names from config.FEATURES, never user text
+def read_columns(relation, columns: list[str]):
+    """Columns of ``relation`` as pandas (through Arrow, each column freed once converted:
+    millions of sets); ``columns`` are fixed names from config.FEATURES, never user text."""
     reader = relation.project(", ".join(f'"{c}"' for c in columns)).to_arrow_reader(500_000)
     return reader.read_all().to_pandas(self_destruct=True, split_blocks=True)
 
 
-def relation_fingerprint(relation, columns: list[str]) -> str:
-    """A fingerprint of the rows of ``relation`` (their columns ``columns``), computed in
-    DuckDB without reading the rows out; the row order does not change it (nor the fit)."""
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    row = relation.aggregate(
-        f"count(*), sum(hash({quoted})::hugeint), bit_xor(hash({quoted}))"
-    ).fetchall()[0]
-    return "|".join(str(v) for v in (*row, ",".join(columns)))
+def logged_configs(
+    cfg: dict[str, Any], also_log: Any, experiments_file: Any = None
+) -> list[dict[str, Any]]:
+    """The configuration in force, then each experiment of ``also_log`` (e.g. the study's)
+    that differs from it: what a build fits and logs in ``cluster_runs``."""
+    from liftlab.clustering.config import load_experiments
+
+    names = [also_log] if isinstance(also_log, str) else list(also_log or [])
+    configs = [cfg]
+    experiments_file = project_path(experiments_file or "config/clustering_experiments.yml")
+    experiments = load_experiments(experiments_file) if experiments_file.is_file() else {}
+    for name in names:
+        if not name or (name not in experiments and name != "default"):
+            continue
+        other = resolve_config(name, experiments_file=experiments_file)
+        if all(config_hash(other) != config_hash(c) for c in configs):
+            configs.append(other)
+    return configs
 
 
-def fit(relation, cfg: dict[str, Any]):
-    """(features, fits) for the configuration, computed once per process and data: the
-    models of one build find it cached and never read ``fct_sets`` again (one model at a
-    time reads and fits; the others wait for it)."""
-    fingerprint = relation_fingerprint(relation, source_columns(cfg))
-    with _LOCK:
-        return pipeline.cached_fit_keyed(fingerprint, lambda: read_sets(relation, cfg), cfg)
+def fit_logged(relation, configs: list[dict[str, Any]]):
+    """The fit table of ``configs`` (the first is the one in force) over ``fct_sets``:
+    ``liftlab.clustering.fit_table.fit_table`` of each, from one read of the columns they
+    need, ordered by set."""
+    import pandas as pd
+
+    from liftlab.clustering.features import build_features
+
+    columns: list[str] = []
+    for cfg in configs:
+        columns += [c for c in source_columns(cfg) if c not in columns]
+    # in set order: the aggregates (and so the fit) do not depend on how fct_sets is stored
+    sets = read_columns(relation.order('"set_id"'), columns)
+    frames = []
+    for i, cfg in enumerate(configs):
+        feats = build_features(sets, cfg)
+        fits = pipeline.fit_clustering(feats, cfg)
+        frames.append(fit_table.fit_table(feats, fits, cfg, in_force=i == 0))
+    return pd.concat(frames, ignore_index=True)
+
+
+def in_force(relation):
+    """(rows of the configuration in force, that configuration) of the fit table."""
+    frame = relation.filter("is_in_force").df()
+    configs = fit_table.configs_of(frame)
+    return frame, (configs[0] if configs else None)
 
 
 def ground_truth_path(setting: Any, relation) -> Path | None:
@@ -123,47 +150,30 @@ def truth(setting: Any, relation=None):
     return pipeline.load_truth(str(path)) if path else None
 
 
-def evaluate_runs(
-    relation,
-    cfg: dict[str, Any],
-    also_log: Any,
-    ground_truth: Any,
-    experiments_file: Any = None,
-):
-    """``cluster_runs`` rows of a build: the configuration in force, then each experiment of
-    ``also_log`` (e.g. the study's) that differs from it, all with the same time stamp."""
+def evaluate_runs(fitted, ground_truth: Any, sets_relation=None):
+    """``cluster_runs`` rows of a build from the fit table ``fitted``: the configuration in
+    force, then the others it holds (``clustering_also_log``), all with the same time
+    stamp; ARI against the ground truth (see :func:`ground_truth_path`)."""
     from datetime import UTC, datetime
 
     import pandas as pd
 
-    from liftlab.clustering.config import load_experiments
-
-    known = truth(ground_truth, relation)
+    known = truth(ground_truth, sets_relation)
     run_at = datetime.now(UTC).replace(tzinfo=None)
-    names = [also_log] if isinstance(also_log, str) else list(also_log or [])
-    configs = [cfg]
-    experiments_file = project_path(experiments_file or "config/clustering_experiments.yml")
-    experiments = load_experiments(experiments_file) if experiments_file.is_file() else {}
-    for name in names:
-        if not name or (name not in experiments and name != "default"):
-            continue
-        other = resolve_config(name, experiments_file=experiments_file)
-        if config_hash(other) != config_hash(cfg):
-            configs.append(other)
-    frames = []
-    for c in configs:
-        feats, fits = fit(relation, c)
+    frames = [pd.DataFrame(columns=pipeline.RUN_COLUMNS)]
+    for cfg in fit_table.configs_of(fitted):
+        rows = fitted[fitted["config_hash"] == config_hash(cfg)]
         frames.append(
             pipeline.evaluate(
-                fits,
-                c,
+                fit_table.fits_from_table(rows, cfg),
+                cfg,
                 truth=known,
                 source="dbt",
-                data_fingerprint=pipeline.data_fingerprint(feats),
+                data_fingerprint=str(rows["data_fingerprint"].iloc[0]),
                 run_at=run_at,
             )
         )
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames[1:] or frames, ignore_index=True)
 
 
 def with_run_keys(frame, cfg: dict[str, Any]):

@@ -218,9 +218,25 @@ def fit_tree(x: np.ndarray, cfg: dict[str, Any], seed: int) -> Tree:
         keep = np.flatnonzero(sizes > 0)
         remap = np.full(m, -1)
         remap[keep] = np.arange(len(keep))
-        centroids = km.cluster_centers_[keep]
-        z = weighted_linkage(centroids, sizes[keep], cfg["linkage"], cfg["distance"])
-        return Tree(z, "two_stage", remap[micro], centroids, sizes[keep])
+        return tree_of_leaves(x, cfg, remap[micro], km.cluster_centers_[keep])
+    return tree_of_leaves(x, cfg, None, None)
+
+
+def tree_of_leaves(
+    x: np.ndarray,
+    cfg: dict[str, Any],
+    leaf_of_row: np.ndarray | None,
+    centroids: np.ndarray | None,
+) -> Tree:
+    """The hierarchy over the training rows ``x``: on the rows themselves (exact), or, with
+    ``leaf_of_row`` (0..m-1, every leaf used) and the ``centroids`` of the m micro-clusters,
+    on the centroids weighted by their rows (two-stage). Deterministic: the dbt models
+    downstream of the fit rebuild a lift's tree from the fit's table with it."""
+    if leaf_of_row is not None:
+        sizes = np.bincount(leaf_of_row, minlength=len(centroids))
+        z = weighted_linkage(centroids, sizes, cfg["linkage"], cfg["distance"])
+        return Tree(z, "two_stage", leaf_of_row, centroids, sizes)
+    n = len(x)
     if n < 2:
         return Tree(np.empty((0, 4)), "exact", None, x, np.ones(n))
     z = hierarchy.linkage(x, method=cfg["linkage"], metric=cfg["distance"])

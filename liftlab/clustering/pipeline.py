@@ -1,10 +1,9 @@
 """The clustering pipeline and the tables the dbt models return.
 
 ``fit_clustering(features, cfg)`` clusters each lift (or the pooled ``all`` lift) of a
-feature table from :func:`liftlab.clustering.features.build_features`; the ``*_table``
-functions turn the fits into the warehouse tables. ``cached_fit`` memoizes the fit per
-(configuration, data) within one process, so the dbt models that each need the fit (they
-run in the same dbt process) compute it once.
+feature table from :func:`liftlab.clustering.features.build_features` (``fit_sets`` does
+both from a sets frame); the ``*_table`` functions turn the fits into tables (the dbt
+models go through ``liftlab.clustering.fit_table``: one model fits, the others ``ref`` it).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import hashlib
 import json
 import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +23,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from liftlab.clustering import model
 from liftlab.clustering.config import FEATURES, config_hash, config_json, validate_config
-from liftlab.clustering.features import build_features, feature_names, source_columns
+from liftlab.clustering.features import build_features, feature_names
 
 TRAINING = "training"
 ASSIGNED = "assigned"
@@ -42,7 +40,7 @@ class LiftFit:
     labels: np.ndarray  # cluster id per row (0 = unassigned)
     tree: model.Tree
     height: float
-    preprocessor: model.Preprocessor
+    preprocessor: model.Preprocessor | None  # None when rebuilt from the fit table
     assigner: KNeighborsClassifier | None
     seed: int
     fit_seconds: float
@@ -173,48 +171,14 @@ def data_fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
-_CACHE: OrderedDict[tuple[str, str], tuple[pd.DataFrame, dict[str, LiftFit]]] = OrderedDict()
-
-
-def cached_fit(sets: pd.DataFrame, config: dict[str, Any]):
-    """(features, fits) for a sets frame, memoized on (config, data) within the process."""
+def fit_sets(sets: pd.DataFrame, config: dict[str, Any]):
+    """(features, fits) of a sets frame (``fct_sets`` columns) for the configuration."""
     cfg = validate_config(config)
-    used = [c for c in source_columns(cfg) if c in sets.columns]
-    return cached_fit_keyed(data_fingerprint(sets[used]), lambda: sets, cfg)
-
-
-def cached_fit_keyed(fingerprint: str, read_sets, config: dict[str, Any]):
-    """(features, fits) memoized on (config, ``fingerprint`` of the data); ``read_sets()``
-    gives the sets frame, and is only called when the fit is not cached yet."""
-    cfg = validate_config(config)
-    key = (config_json(cfg), fingerprint)
-    if key not in _CACHE:
-        feats = build_features(read_sets(), cfg)
-        _CACHE[key] = (feats, fit_clustering(feats, cfg))
-        while len(_CACHE) > 2:
-            _CACHE.popitem(last=False)
-    return _CACHE[key]
+    feats = build_features(sets, cfg)
+    return feats, fit_clustering(feats, cfg)
 
 
 # -- tables --------------------------------------------------------------------------------
-
-
-def features_long_table(feats: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame:
-    """The feature table in long form (one row per group x feature x aggregator)."""
-    cfg = validate_config(config)
-    keys = [c for c in ("group_key", "lifter_id", "lift", "workout_id", "n_sets") if c in feats]
-    cols = [c for c in feature_names(cfg) if c in feats.columns]
-    long = feats.melt(id_vars=keys, value_vars=cols, var_name="feature_column", value_name="value")
-    parts = long["feature_column"].str.split("__", n=1, expand=True)
-    long["feature"], long["aggregator"] = parts[0], parts[1]
-    long["unit"] = long["feature"].map({k: v[1] for k, v in FEATURES.items()})
-    if "workout_id" not in long:
-        long["workout_id"] = None
-    order = ["lift", "group_key", "lifter_id", "workout_id", "n_sets", "feature", "aggregator"]
-    long = long[[*order, "feature_column", "value", "unit"]]
-    return long.sort_values(["lift", "group_key", "feature_column"], kind="stable").reset_index(
-        drop=True
-    )
 
 
 def clusters_table(fits: dict[str, LiftFit]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ configuration is written to the promoted-config file (``--promoted-file``, defau
 the warehouse, e.g. ``warehouse/liftlab.clustering_promoted.yml``), which the dbt
 clustering models read when no experiment is named, and the promotion is recorded in the
 ``cluster_promotions`` table. Rebuild with
-``dbt build --select path:python_models/clustering`` to refresh the marts.
+``dbt build --select int_lifter_clusters_fitted+`` to refresh the marts.
 
 ``liftlab tune --ui [--port N]`` serves the same loop as a form (``liftlab/tune_ui/``): a
 Streamlit app on 127.0.0.1 that clusters with the settings chosen, logs a run with
@@ -207,7 +207,7 @@ def run_grid(args) -> int:
         truth = pipeline.load_truth(str(truth_path)) if truth_path else None
         run_ids = []
         for cfg in tqdm(configs, desc="clustering runs", unit="run", file=sys.stderr):
-            feats, fits = pipeline.cached_fit(sets, cfg)
+            feats, fits = pipeline.fit_sets(sets, cfg)
             fingerprint = pipeline.data_fingerprint(feats)
             runs = pipeline.evaluate(
                 fits, cfg, truth=truth, source="tune", data_fingerprint=fingerprint
@@ -292,7 +292,7 @@ def run_best(args) -> int:
     finally:
         con.close()
     print(f"promoted run {doc['run_id']} ({experiment}; {doc['rank_by']}={doc['score']}) -> {path}")
-    print("rebuild the clustering models: dbt build --select path:python_models/clustering")
+    print("rebuild the clustering models: dbt build --select int_lifter_clusters_fitted+")
     return 0
 
 

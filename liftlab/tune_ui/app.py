@@ -263,7 +263,7 @@ else:
             doc, path = data.promote_run(settings, chosen)
             st.success(
                 f"promoted run {doc['run_id']} -> `{path}`; the next "
-                "`dbt build --select path:python_models/clustering` uses it"
+                "`dbt build --select int_lifter_clusters_fitted+` uses it"
             )
         except (data.WarehouseError, LookupError) as exc:
             st.error(f"not promoted: {exc}")

@@ -1,9 +1,10 @@
 """What the form shows for one configuration, from the clustering library itself.
 
 Nothing here clusters: the fit is ``build_features`` + ``pipeline.fit_clustering`` (what
-the dbt models' memoized fit runs), the scores are ``pipeline.evaluate`` (the rows
-``liftlab tune`` logs to ``cluster_runs``), and the tables are the dbt models'
-``profiles_table`` / ``pca_table`` / ``linkage_table`` / ``dendrogram_table``.
+the dbt model ``int_lifter_clusters_fitted`` runs), the scores are ``pipeline.evaluate`` (the rows
+``liftlab tune`` logs to ``cluster_runs``), and the tables are the library's
+``profiles_table`` / ``pca_table`` / ``linkage_table`` / ``dendrogram_table`` (the dbt
+tables' rows: ``cluster_profiles`` is the same mean / median in SQL).
 This module only arranges them and draws the figures.
 """
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from _clustering_synth import BLOB_CONFIG, synthetic_sets
 
-from liftlab.clustering import pipeline
+from liftlab.clustering import fit_table, pipeline
 from liftlab.clustering.config import resolve_config, validate_config
 from liftlab.clustering.features import build_features, feature_names
 from liftlab.commands import tune
@@ -61,7 +61,7 @@ def test_features_all_lifts_and_workouts(data):
 
 def test_recovers_archetypes(data):
     sets, truth = data
-    _feats, fits = pipeline.cached_fit(sets, BLOB_CONFIG)
+    _feats, fits = pipeline.fit_sets(sets, BLOB_CONFIG)
     runs = pipeline.evaluate(fits, BLOB_CONFIG, truth=truth)
     assert list(runs["lift"]) == ["bench_press", "squat"]
     assert (runs["ari"] >= 0.95).all() and (runs["ari_n"] == 60).all()
@@ -76,7 +76,7 @@ def test_holdout_and_min_sets_are_assigned(data):
     sets, truth = data
     few = sets[~((sets["lifter_id"] == "L0001") & (sets.groupby("lifter_id").cumcount() > 1))]
     cfg = dict(BLOB_CONFIG, holdout_fraction=0.25, min_sets=3)
-    feats, fits = pipeline.cached_fit(few, cfg)
+    feats, fits = pipeline.fit_sets(few, cfg)
     clusters = pipeline.clusters_table(fits)
     assigned = clusters[clusters["membership"] == "assigned"]
     assert "L0001" in set(assigned["lifter_id"])
@@ -94,9 +94,8 @@ def test_holdout_and_min_sets_are_assigned(data):
 def test_tables_and_determinism(data):
     sets, _ = data
     cfg = dict(BLOB_CONFIG, cut={"method": "fraction", "value": 0.55})
-    feats, fits = pipeline.cached_fit(sets, cfg)
-    pipeline._CACHE.clear()
-    _feats2, fits2 = pipeline.cached_fit(sets.sample(frac=1.0, random_state=1), cfg)
+    feats, fits = pipeline.fit_sets(sets, cfg)
+    _feats2, fits2 = pipeline.fit_sets(sets.sample(frac=1.0, random_state=1), cfg)
     t1, t2 = pipeline.clusters_table(fits), pipeline.clusters_table(fits2)
     pd.testing.assert_frame_equal(t1, t2)
     link = pipeline.linkage_table(fits)
@@ -111,8 +110,8 @@ def test_tables_and_determinism(data):
     prof = pipeline.profiles_table(feats, fits, cfg)
     sizes = prof.drop_duplicates(["lift", "cluster_id"]).groupby("lift")["n_members"].sum()
     assert (sizes == 60).all()
-    long = pipeline.features_long_table(feats, cfg)
-    assert len(long) == 120 * 4 and set(long["unit"]) == {"m/s", "mm", "%"}
+    table = fit_table.fit_table(feats, fits, cfg, in_force=True)
+    assert len(table) == 120 * 4 and set(table["unit"]) == {"m/s", "mm", "%"}
 
 
 def test_study_and_default_experiments_run(data):
@@ -121,7 +120,7 @@ def test_study_and_default_experiments_run(data):
     for name in ("default", "study", "per_lift", "load_profile", "robust_average", "per_workout"):
         cfg = resolve_config(name, experiments_file=experiments)
         cfg["stability_resamples"] = 2
-        _, fits = pipeline.cached_fit(sets, cfg)
+        _, fits = pipeline.fit_sets(sets, cfg)
         runs = pipeline.evaluate(fits, cfg, truth=truth)
         assert (runs["n_clusters"] >= 1).all(), name
 
@@ -212,12 +211,13 @@ def test_all_lifts_mode_keeps_sets_of_unknown_lift(data):
 def test_dbt_support_reads_only_allow_listed_columns(data, tmp_path):
     from liftlab.clustering import dbt_support
     from liftlab.clustering.config import config_hash
+    from liftlab.clustering.features import source_columns
 
     sets, _ = data
     con = duckdb.connect()
     con.register("s", sets.assign(secret="x"))
     cfg = dbt_support.resolve("", {"linkage": "average"}, None, None, tmp_path / "w.duckdb")
-    frame = dbt_support.read_sets(con.sql("select * from s"), cfg)
+    frame = dbt_support.read_columns(con.sql("select * from s"), source_columns(cfg))
     assert "secret" not in frame.columns and "mean_velocity_m_s" in frame.columns
     assert cfg["name"] == "default+linkage"
     assert dbt_support.promoted_file_for(tmp_path / "w.duckdb").name == (
@@ -245,43 +245,45 @@ def test_dbt_runs_log_study_beside_and_find_truth(data, tmp_path):
     assert dbt_support.ground_truth_path("", rel) == tmp_path / "gen.truth_lifters.parquet"
     assert dbt_support.ground_truth_path("none", rel) is None
     cfg = validate_config(dict(BLOB_CONFIG, stability_resamples=1, name="blobs"))
-    runs = dbt_support.evaluate_runs(rel, cfg, ["study", "nope"], "")
+    configs = dbt_support.logged_configs(cfg, ["study", "nope", "study"])
+    assert [c["name"] for c in configs] == ["blobs", "study"]
+    fitted = dbt_support.fit_logged(rel, configs)
+    assert fitted.groupby("experiment")["is_in_force"].all().to_dict() == {
+        "blobs": True,
+        "study": False,
+    }
+    runs = dbt_support.evaluate_runs(fitted, "", rel)
     assert list(runs.drop_duplicates("run_id")["experiment"]) == ["blobs", "study"]
     assert runs["run_at"].nunique() == 1
     assert (runs.loc[runs["experiment"] == "blobs", "ari"] >= 0.95).all()
     assert runs["ari_n"].gt(0).all()
 
 
-def test_dbt_fit_reads_fct_sets_once_and_matches_the_frame_fit(data, monkeypatch):
-    """The clustering models of one build share one read of fct_sets: the cache key is a
-    fingerprint computed in DuckDB (row order does not matter), and the fit equals the fit
-    of the same rows as a frame."""
-    from liftlab.clustering import dbt_support
-    from liftlab.clustering.features import source_columns
-
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"two_stage_threshold": 10, "micro_clusters": 15},
+        {"group_by": "lifter_workout", "imputation": "drop", "two_stage_threshold": 10},
+    ],
+    ids=["exact", "two_stage", "per_workout_two_stage"],
+)
+def test_fit_table_round_trip_rebuilds_the_fit(data, extra):
+    """The models downstream of the fit rebuild it from its table (through DuckDB, rows in
+    any order): the same hierarchy, clusters and metrics as the fit itself."""
     sets, _ = data
-    cfg = validate_config(BLOB_CONFIG)
+    cfg = validate_config(dict(BLOB_CONFIG, stability_resamples=2, **extra))
+    feats, fits = pipeline.fit_sets(sets, cfg)
     con = duckdb.connect()
-    con.register("sets_frame", sets[source_columns(cfg)])
-    con.execute("create table fct_sets as select * from sets_frame")
-    con.execute("create table shuffled as select * from fct_sets order by random()")
-    con.execute("create table changed as select * from fct_sets limit 100")
-    fingerprint = dbt_support.relation_fingerprint
-    cols = source_columns(cfg)
-    assert fingerprint(con.table("fct_sets"), cols) == fingerprint(con.table("shuffled"), cols)
-    assert fingerprint(con.table("fct_sets"), cols) != fingerprint(con.table("changed"), cols)
-
-    reads = []
-    real_read = dbt_support.read_sets
-    monkeypatch.setattr(
-        dbt_support, "read_sets", lambda rel, c: reads.append(1) or real_read(rel, c)
-    )
-    pipeline._CACHE.clear()
-    _, fits = dbt_support.fit(con.table("fct_sets"), cfg)
-    _, fits_again = dbt_support.fit(con.table("shuffled"), cfg)
-    assert len(reads) == 1 and fits_again is fits
-    pipeline._CACHE.clear()
-    _, from_frame = pipeline.cached_fit(sets, cfg)
-    pd.testing.assert_frame_equal(
-        pipeline.clusters_table(fits), pipeline.clusters_table(from_frame)
-    )
+    con.register("fitted", fit_table.fit_table(feats, fits, cfg, in_force=True))
+    table = con.sql("select * from fitted order by random()").df()
+    [config] = fit_table.configs_of(table)
+    assert config == cfg
+    rebuilt = fit_table.fits_from_table(table, config)
+    assert {f.tree.method for f in rebuilt.values()} == {f.tree.method for f in fits.values()}
+    pd.testing.assert_frame_equal(pipeline.linkage_table(fits), pipeline.linkage_table(rebuilt))
+    pd.testing.assert_frame_equal(pipeline.pca_table(fits), pipeline.pca_table(rebuilt))
+    at = pd.Timestamp("2026-01-01")
+    runs = pipeline.evaluate(fits, cfg, run_id="r", run_at=at).drop(columns="fit_seconds")
+    again = pipeline.evaluate(rebuilt, cfg, run_id="r", run_at=at).drop(columns="fit_seconds")
+    pd.testing.assert_frame_equal(runs, again)

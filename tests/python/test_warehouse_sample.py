@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import duckdb
 from conftest import REPO, query, scalar
 
 from liftlab.privacy import pseudonymize
@@ -128,3 +129,43 @@ def test_liftlab_sql_is_read_only(sample_warehouse):
     assert result.returncode == 1
     assert "read-only" in result.stderr.lower()
     assert scalar(sample_warehouse, "select count(*) from fct_reps") == 162
+
+
+def test_cluster_tables_ref_the_one_fit(sample_warehouse):
+    """One model fits: every cluster table is downstream of int_lifter_clusters_fitted in the
+    DAG of the build, and none but it (and cluster_runs, for the ground-truth file) reads
+    fct_sets; what the tables hold is the library's fit of the same sets."""
+    import json
+
+    from liftlab.clustering import pipeline
+    from liftlab.clustering.config import resolve_config
+    from liftlab.clustering.features import source_columns
+
+    manifest = json.loads((REPO / "target" / "manifest.json").read_text())
+    parents = {
+        node["name"]: {p.rsplit(".", 1)[-1] for p in node["depends_on"]["nodes"]}
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    downstream = ["lifter_cluster_features", "lifter_clusters", "lifter_pca"]
+    downstream += ["cluster_profiles", "cluster_linkage", "cluster_runs"]
+    for name in downstream:
+        assert "int_lifter_clusters_fitted" in parents[name], name
+    readers = {name for name, p in parents.items() if "fct_sets" in p}
+    clustering = {*downstream, "cluster_dendrogram", "int_lifter_clusters_fitted"}
+    assert readers & clustering == {"int_lifter_clusters_fitted", "cluster_runs"}
+
+    cfg = resolve_config("default", experiments_file=REPO / "config" / "clustering_experiments.yml")
+    columns = ", ".join(f'"{c}"' for c in source_columns(cfg))
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        sets = con.sql(f"select {columns} from fct_sets").df()
+        table = con.sql("select * exclude (experiment, config_hash) from lifter_clusters").df()
+    expected = pipeline.clusters_table(pipeline.fit_sets(sets, cfg)[1])
+    keys = ["lift", "group_key"]
+    got = table.sort_values(keys).reset_index(drop=True)
+    expected = expected.sort_values(keys).reset_index(drop=True)
+    assert (
+        got[["lifter_id", "cluster_id", "membership"]]
+        .astype(str)
+        .equals(expected[["lifter_id", "cluster_id", "membership"]].astype(str))
+    )
