@@ -110,8 +110,10 @@ def test_build_rep_features_filters_and_fills(frames):
     reps, sets, _ = frames
     reps = reps.copy()
     sets = sets.copy()
-    reps.loc[0, "rep_disposition"] = "removed"
-    reps.loc[1, "is_usable"] = False
+    # the one rep filter is int_reps_decoded.is_plausible (kept, usable, plausible): a removed
+    # rep and a usable but implausible one (a 9 m/s squat) are both out
+    reps.loc[0, ["rep_disposition", "is_usable", "is_plausible"]] = ["removed", False, False]
+    reps.loc[1, ["is_usable", "is_plausible"]] = [True, False]
     reps.loc[2, "duration_s"] = None  # V1: falls back to ROM / mean velocity
     reps.loc[2, "mean_velocity_m_s"] = 0.5
     reps.loc[2, "rom_mm"] = 600.0
@@ -138,6 +140,11 @@ def test_build_rep_features_filters_and_fills(frames):
     one = out[out["set_id"] == out["set_id"].iloc[-1]]
     assert one["rep_position"].tolist() == list(range(1, len(one) + 1))
     assert (one["set_rep_count"] == len(one)).all()
+    # set_rep_count counts the set's plausible reps (int_sets_aggregated.rep_count_plausible)
+    plausible = reps[reps["is_plausible"]].groupby("set_id").size()
+    counted = out.groupby("set_id")["set_rep_count"].first()
+    assert (counted == plausible.reindex(counted.index)).all()
+    assert counted[reps.loc[1, "set_id"]] < (reps["set_id"] == reps.loc[1, "set_id"]).sum()
 
 
 def test_lifter_context_ignores_labels(frames):

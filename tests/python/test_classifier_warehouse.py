@@ -274,3 +274,24 @@ def test_bucketed_features_and_labels_equal_the_whole_warehouse_at_once(warehous
             one_pass.sort_values("set_id").reset_index(drop=True),
             check_dtype=False,
         )
+
+
+def test_both_feature_paths_read_the_same_reps(warehouse):
+    """One usable-rep rule: the DuckDB path (relations, streamed) and the DataFrame path
+    read the reps int_reps_decoded flags is_plausible, and set_rep_count is the set's
+    rep_count_plausible (the build's dbt test assert_classifier_reads_the_plausible_reps
+    pins the table itself)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        reps, sets = con.table("int_reps_decoded"), con.table("int_sets_aggregated")
+        assert (
+            con.sql(
+                "select count(*) from int_reps_decoded where is_usable and not is_plausible"
+            ).fetchall()[0][0]
+            > 0
+        )
+        from_relations = rep_features(reps, sets)
+        from_frames = rep_features(reps.df(), sets.df())
+        counts = sets.project("set_id, rep_count_plausible").df().set_index("set_id")
+    assert sorted(from_frames["rep_id"]) == sorted(from_relations["rep_id"])
+    per_set = from_frames.groupby("set_id")["set_rep_count"].first()
+    assert (per_set == counts["rep_count_plausible"].reindex(per_set.index)).all()
