@@ -77,8 +77,6 @@ PREDICTION_COLUMNS = (
     "runner_up_lift",
     "typed_lift_probability",
     "prediction_origin",
-    "lift",
-    "lift_source",
     "model_name",
     "model_version",
 )

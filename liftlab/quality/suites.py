@@ -427,7 +427,6 @@ def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
                 between("typed_lift_probability", 0.0, 1.0),
                 between("margin", 0.0, 1.0),
                 in_set("predicted_lift", CANONICAL_LIFTS),
-                in_set("lift", CANONICAL_LIFTS),
                 row_count("select count(*) from fct_sets", "one prediction row per kept set"),
             ),
             optional=True,

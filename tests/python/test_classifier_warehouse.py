@@ -15,7 +15,7 @@ from liftlab.commands.build import build
 from liftlab.commands.classify import build_intermediate
 from liftlab.ml import ClassifierConfig, train_and_evaluate
 from liftlab.ml.artifact import load_artifact
-from liftlab.ml.classifier import DEFAULT_MODELS, LIFT_SOURCES, LIFTS, predict_sets
+from liftlab.ml.classifier import DEFAULT_MODELS, LIFTS, predict_sets
 from liftlab.ml.warehouse import rep_features
 
 REAL_SAMPLE = (
@@ -91,20 +91,13 @@ def test_every_kept_set_is_labelled(warehouse):
     n_sets = _query(warehouse, "select count(*) as n from int_sets_aggregated")["n"].iloc[0]
     assert len(p) == n_sets
     assert p["set_id"].is_unique
-    assert set(p["lift_source"]) <= set(LIFT_SOURCES)
+    assert "lift" not in p and "lift_source" not in p  # probabilities only: fct_sets resolves
     assert set(p["predicted_lift"].dropna()) <= set(LIFTS)
     has = p["predicted_lift"].notna()
     assert has.mean() > 0.9
     assert p.loc[has, "probability"].between(0, 1).all()
     assert (p.loc[has, "margin"] >= 0).all()
-    unlabeled = p["typed_lift_status"] == "unlabeled"
-    sure = p["probability"] >= 0.6  # var classifier_label_min_probability's default
-    assert (p.loc[unlabeled & has & sure, "lift_source"] == "predicted_unlabeled").all()
-    assert p.loc[unlabeled & has & sure, "lift"].notna().all()
-    assert (p.loc[unlabeled & has & ~sure, "lift_source"] == "uncertain").all()
-    assert p.loc[unlabeled & has & ~sure, "lift"].isna().all()
     matched = p["typed_lift_status"] == "matched"
-    assert p.loc[matched, "lift"].notna().all()
     assert (p.loc[matched & has, "prediction_origin"] == "cross_fitted").all()
     assert p["model_version"].nunique() == 1
 
@@ -210,21 +203,27 @@ def test_real_sample_labelled_by_a_model_trained_on_generated_data_only(tmp_path
     assert right >= 57, compared[compared["predicted_lift"] != compared["typed_lift"]]
 
 
-def test_fct_sets_takes_the_resolved_lift(warehouse):
+def test_fct_sets_resolves_the_lift_from_the_probabilities(warehouse):
+    """The rule's branches are dbt unit tests (test_fct_sets_lift_resolution); here the built
+    table: every kept set has a prediction row, and its lift follows the declared vars."""
     s = _query(
         warehouse,
         """
-        select s.set_id, s.lift, s.lift_source, p.lift as p_lift, p.lift_source as p_source
+        select s.set_id, s.typed_lift, s.typed_lift_status, s.lift, s.lift_source,
+            p.set_id as p_set_id, p.predicted_lift, p.probability
         from fct_sets as s
         left join fct_set_exercise_predictions as p using (set_id)
         """,
     )
-    assert s["p_source"].notna().all()  # every kept set has a prediction row
-    resolved = s["p_lift"].notna()
-    assert (s.loc[resolved, "lift"] == s.loc[resolved, "p_lift"]).all()
-    assert (s["lift_source"] == s["p_source"]).all()
-    assert s.loc[~resolved, "lift"].isna().all()
+    assert s["p_set_id"].notna().all()  # every kept set has a prediction row
+    resolved = s["lift"].notna()
     assert set(s.loc[~resolved, "lift_source"]) <= {"other_exercise", "uncertain", "unresolved"}
+    unlabeled = (s["typed_lift_status"] == "unlabeled") & s["predicted_lift"].notna()
+    sure = s["probability"] >= 0.6  # var classifier_label_min_probability's default
+    assert (s.loc[unlabeled & sure, "lift_source"] == "predicted_unlabeled").all()
+    assert (s.loc[unlabeled & sure, "lift"] == s.loc[unlabeled & sure, "predicted_lift"]).all()
+    assert (s.loc[unlabeled & ~sure, "lift_source"] == "uncertain").all()
+    assert s.loc[s["typed_lift_status"] == "matched", "lift"].notna().all()
     assert "typed_confirmed" in set(s["lift_source"])
     assert "predicted_unlabeled" in set(s["lift_source"])
 
