@@ -14,6 +14,9 @@ import os
 SALT_ENV_VAR = "LIFTLAB_ID_SALT"
 DEFAULT_SALT = "liftlab-demo-salt"
 DIGEST_HEX_CHARS = 16
+# A device MAC address (aa:bb:cc:dd:ee:ff, also with dashes): the same pattern as the SQL
+# macro mac_address_pattern() (macros/mac_address_pattern.sql); a test keeps the two equal.
+MAC_ADDRESS_PATTERN = r"([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}"
 
 
 def id_salt() -> str:
