@@ -104,9 +104,7 @@ def test_every_kept_set_is_labelled(warehouse):
 
 def test_predictions_match_ground_truth(warehouse, export):
     truth = pd.read_parquet(export.with_name("export.truth_sets.parquet"))
-    p = _query(
-        warehouse, "select set_id, lift, typed_lift_status from fct_set_exercise_predictions"
-    )
+    p = _query(warehouse, "select set_id, lift, typed_lift_status from fct_sets")
     merged = p.merge(truth[["set_id", "true_lift"]].drop_duplicates("set_id"), on="set_id")
     assert len(merged) == len(p)
     resolved = merged.dropna(subset=["lift"])
