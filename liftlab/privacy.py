@@ -28,6 +28,11 @@ DIGEST_HEX_CHARS = 16
 SALT_VARIABLE = "liftlab_id_salt"
 
 
+# A device MAC address (aa:bb:cc:dd:ee:ff, also with dashes): the same pattern as the SQL
+# macro mac_address_pattern() (macros/mac_address_pattern.sql); a test keeps the two equal.
+MAC_ADDRESS_PATTERN = r"([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}"
+
+
 class DefaultSaltRefused(RuntimeError):
     """`liftlab build --strict` over real data with the public demo salt."""
 

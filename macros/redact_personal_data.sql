@@ -8,7 +8,7 @@
         regexp_replace(
             regexp_replace(
                 {{ expression }},
-                '([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}',
+                {{ mac_address_pattern() }},
                 '<redacted-mac>',
                 'g'
             ),

@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+from liftlab.privacy import MAC_ADDRESS_PATTERN
 from liftlab.warehouse import project_dir, warehouse_path
 
 # Everything the pages read: the report marts of models/marts/reports, and nothing else.
@@ -76,7 +77,7 @@ FORBIDDEN_COLUMNS = re.compile(
     r"^(user_?id|mac|mac_address|device_id|raw_text|source_file|exercise_raw)$", re.I
 )
 RAW_ID_PATTERNS = {
-    "MAC address": r"([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}",
+    "MAC address": MAC_ADDRESS_PATTERN,
 }
 
 EXPORT_RELATIVE = Path("sources") / "liftlab" / "liftlab_reports.duckdb"

@@ -19,7 +19,6 @@ from liftlab.ml.classifier import (
     STUDY_LIFTS,
     ClassifierConfig,
     label_sets,
-    resolve_lift,
     train_and_evaluate,
 )
 from liftlab.ml.features import (
@@ -41,7 +40,6 @@ __all__ = [
     "ClassifierConfig",
     "build_rep_features",
     "label_sets",
-    "resolve_lift",
     "trace_features",
     "train_and_evaluate",
     "validate_features",

@@ -64,20 +64,7 @@ DEFAULT_MODELS: tuple[str, ...] = (
     "gaussian_nb_study",
     "hist_gradient_boosting_full",
 )
-LIFT_SOURCES: tuple[str, ...] = (
-    "typed",
-    "typed_confirmed",
-    "predicted_unlabeled",
-    "predicted_unknown_alias",
-    "predicted_relabel",
-    "uncertain",
-    "other_exercise",
-    "unresolved",
-)
 LABELLED_STATUS = "matched"
-# An exercise outside the six lifts (curls, hip thrusts, ...): recognised, never a training
-# label, never given one of the six lifts.
-OTHER_STATUS = "other_exercise"
 CV_GROUPINGS: tuple[str, ...] = ("lifter", "workout")
 
 
@@ -106,17 +93,6 @@ class ClassifierConfig:
     best_metric_scope: str = "all6"
     cv_folds: int = 5
     seed: int = 42
-    # Relabel a typed lift only when the model is this sure of another lift ...
-    relabel_min_probability: float = 0.90
-    # ... and gives the typed lift at most this probability.
-    relabel_max_typed_probability: float = 0.05
-    # Unlabeled / unknown sets take the prediction when its probability reaches this; below
-    # it they stay 'uncertain' with no lift (abstain rather than guess). 0.6, measured on a
-    # generated warehouse (3,000 sets, 60 lifters, seed 11): out-of-fold set predictions
-    # below 0.6 were right 57 % of the time (53 of 93), final-model predictions of unlabeled
-    # sets below 0.6 38 % (5 of 13), against 94 % for those at 0.6 or above; abstaining
-    # there costs 5 % of the sets. On the real one-lifter export 2-3 % of the sets fall below.
-    label_min_probability: float = 0.6
     # Sets without a known lift average their probabilities with those of their nearest
     # neighbour_k sets of the same lifter, neighbour_rounds times (liftlab.ml.neighbours:
     # one lifter's sets of one lift lie together); 0 turns it off.
@@ -170,15 +146,6 @@ class ClassifierConfig:
                 f"best_metric_scope must be one of {', '.join(SCOPES)}, "
                 f"not {self.best_metric_scope!r}"
             )
-        for name in (
-            "relabel_min_probability",
-            "relabel_max_typed_probability",
-            "label_min_probability",
-        ):
-            value = float(getattr(self, name))
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be within 0..1, not {value}")
-            setattr(self, name, value)
         self.cv_folds = int(self.cv_folds)
         if self.cv_folds < 2:
             raise ValueError("cv_folds must be at least 2")
@@ -907,8 +874,8 @@ def label_sets(
     config: ClassifierConfig | None = None,
     cross_fitted: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Every set of ``sets`` with its prediction (null when it has no usable rep) and the
-    resolved ``lift`` / ``lift_source``.
+    """Every set of ``sets`` with its prediction (null when it has no usable rep): the
+    probabilities only; fct_sets resolves ``lift`` / ``lift_source`` from them (SQL).
 
     ``cross_fitted`` (TrainingResult.cross_fitted) gives out-of-fold probabilities for the
     labelled sets; those sets take them instead of the final model's in-sample ones
@@ -943,64 +910,4 @@ def label_sets(
     typed_p[has_pred & typed_known & np.isnan(typed_p)] = 0.0
     merged["typed_lift_probability"] = typed_p
     merged = merged.drop(columns=[c for c in merged if c.startswith("proba_")])
-    resolved = resolve_lift(merged, config)
-    merged["lift"] = resolved["lift"].to_numpy()
-    merged["lift_source"] = resolved["lift_source"].to_numpy()
     return merged.sort_values("set_id", kind="stable").reset_index(drop=True)
-
-
-def resolve_lift(frame: pd.DataFrame, config: ClassifierConfig | None = None) -> pd.DataFrame:
-    """The resolution rule for ``fct_sets.lift`` / ``lift_source``.
-
-    Needs columns typed_lift, typed_lift_status, predicted_lift, probability and
-    typed_lift_probability. For a labelled (matched) set the typed lift stays unless the model
-    predicts another lift with probability >= relabel_min_probability while giving the typed
-    lift <= relabel_max_typed_probability ('predicted_relabel'); it is 'typed_confirmed' when
-    the model agrees, 'typed' otherwise (model unsure, or no usable rep). An exercise outside
-    the six lifts (``other_exercise``) keeps a null lift whatever the model predicts
-    ('other_exercise'). An unlabeled / unknown-alias set takes the prediction when its
-    probability reaches label_min_probability; below it the model abstains ('uncertain',
-    null lift); with no prediction at all it stays 'unresolved' (null lift).
-    """
-    config = config or ClassifierConfig()
-    status = frame["typed_lift_status"].to_numpy(dtype=object)
-    typed = frame["typed_lift"].to_numpy(dtype=object)
-    pred = frame["predicted_lift"].to_numpy(dtype=object)
-    prob = pd.to_numeric(frame["probability"], errors="coerce").to_numpy(dtype=float)
-    typed_p = pd.to_numeric(frame["typed_lift_probability"], errors="coerce").to_numpy(dtype=float)
-    has_pred = pd.notna(frame["predicted_lift"]).to_numpy()
-    with np.errstate(invalid="ignore"):
-        labelled = (status == LABELLED_STATUS) & pd.notna(typed)
-        other = status == OTHER_STATUS
-        both = labelled & has_pred
-        confirmed = np.zeros(len(frame), dtype=bool)
-        confirmed[both] = pred[both] == typed[both]
-        relabel = (
-            labelled
-            & ~confirmed
-            & has_pred
-            & (prob >= config.relabel_min_probability)
-            & (np.isnan(typed_p) | (typed_p <= config.relabel_max_typed_probability))
-        )
-        kept_typed = labelled & ~confirmed & ~relabel
-        to_predict = ~labelled & ~other & has_pred
-        predicted = to_predict & (prob >= config.label_min_probability)
-        uncertain = to_predict & ~predicted
-    unknown = status == "unknown_alias"
-    lift = np.select(
-        [confirmed | kept_typed, relabel | predicted], [typed, pred], default=None
-    ).astype(object)
-    source = np.select(
-        [confirmed, relabel, kept_typed, other, predicted & unknown, predicted, uncertain],
-        [
-            "typed_confirmed",
-            "predicted_relabel",
-            "typed",
-            "other_exercise",
-            "predicted_unknown_alias",
-            "predicted_unlabeled",
-            "uncertain",
-        ],
-        default="unresolved",
-    ).astype(object)
-    return pd.DataFrame({"lift": lift, "lift_source": source}, index=frame.index)

@@ -1,8 +1,11 @@
 """Rep-level features for exercise classification.
 
-One row per kept, plausible rep (``rep_disposition = 'kept'`` and ``is_plausible``), built
-from the columns of ``int_reps_decoded`` and ``int_sets_aggregated`` (see
-docs/warehouse-contract.md).
+One row per rep the classifier reads: ``int_reps_decoded.is_plausible`` (:data:`CLASSIFIER_REP`:
+kept, usable by the app's rule and plausible for the lift, the rule written once in that SQL
+model), built from the columns of ``int_reps_decoded`` and ``int_sets_aggregated`` (see
+docs/warehouse-contract.md). Both paths (DataFrames here, DuckDB relations in
+:mod:`liftlab.ml.warehouse`) filter on that one column, so ``set_rep_count`` is the set's
+``int_sets_aggregated.rep_count_plausible``.
 
 Feature groups (all numeric; missing values stay NaN and are imputed inside the model
 pipelines, or handled natively by histogram gradient boosting):
@@ -13,7 +16,7 @@ pipelines, or handled natively by histogram gradient boosting):
 * trace shape, from ``bulk_tick_intervals_us`` (time between successive encoder ticks; every
   tick is the same distance of string, so the reciprocal is the speed sampled evenly along
   the rep's path): see :data:`TRACE_FEATURES`.
-* set context: usable rep count, velocity loss, the rep's position in the set.
+* set context: plausible rep count, velocity loss, the rep's position in the set.
 * lifter context without the label: the lifter's medians of mean velocity, ROM and load over
   *all* their usable reps and sets, whatever the lift, and the rep's ratios to them. They use
   no lift label, typed or true, so they cannot leak it.
@@ -48,6 +51,10 @@ TRACE_FEATURES: tuple[str, ...] = (
     "trace_mean_to_peak",  # mean speed along the path / peak speed
     "trace_speed_cv",  # coefficient of variation of the speed samples
 )
+
+# The int_reps_decoded flag of the reps the classifier reads (kept, usable, plausible): the
+# only rep filter of both feature paths.
+CLASSIFIER_REP = "is_plausible"
 
 SET_FEATURES: tuple[str, ...] = (
     "set_rep_count",
@@ -290,22 +297,17 @@ def _finite(series: pd.Series) -> pd.Series:
 def build_rep_features(
     reps: pd.DataFrame, sets: pd.DataFrame, trace: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """One row per kept usable rep of a kept set: id columns then every feature of ALL_FEATURES.
+    """One row per rep of ``reps`` flagged :data:`CLASSIFIER_REP`: id columns then every
+    feature of ALL_FEATURES.
 
-    ``reps`` has the ``int_reps_decoded`` columns, ``sets`` the ``int_sets_aggregated`` ones
-    (only the columns used are required). The trace features come from ``trace`` (rep_id and
-    the TRACE_FEATURES columns, as computed by :func:`trace_features_csr`) when given, else
-    from the reps' ``bulk_tick_intervals_us``. Rows are ordered by set_id then rep_index, so
+    ``reps`` has the ``int_reps_decoded`` columns (:data:`CLASSIFIER_REP` required), ``sets``
+    the ``int_sets_aggregated`` ones (only the columns used are required). The trace features
+    come from ``trace`` (rep_id and the TRACE_FEATURES columns, as computed by
+    :func:`trace_features_csr`) when given, else from the reps' ``bulk_tick_intervals_us``.
+    Rows are ordered by set_id then rep_index, so
     the output is deterministic whatever the input order.
     """
-    reps = reps.copy()
-    if "rep_disposition" in reps:
-        reps = reps[reps["rep_disposition"] == "kept"]
-    # the usable-rep rule of int_reps_decoded: usable by the app's rule and plausible for
-    # the lift (frames without is_plausible, such as hand-made test frames, use is_usable)
-    usable = "is_plausible" if "is_plausible" in reps else "is_usable"
-    if usable in reps:
-        reps = reps[reps[usable].fillna(False).astype(bool)]
+    reps = reps[reps[CLASSIFIER_REP].fillna(False).astype(bool)].copy()
     set_cols = [
         c
         for c in (
@@ -314,7 +316,6 @@ def build_rep_features(
             "typed_lift_status",
             "load_kg",
             "is_load_outlier",
-            "rep_count_usable",
             "velocity_loss_pct",
         )
         if c in sets

@@ -69,6 +69,7 @@ def make_frames(
                         "rep_index": r + 1,
                         "rep_disposition": "kept",
                         "is_usable": True,
+                        "is_plausible": True,
                         "device_version": "V3",
                         "mean_velocity_m_s": mean_v,
                         "rom_mm": rom,
@@ -95,7 +96,7 @@ def make_frames(
                     "typed_lift_status": status,
                     "load_kg": load,
                     "is_load_outlier": False,
-                    "rep_count_usable": n_reps,
+                    "rep_count_plausible": n_reps,
                     "velocity_loss_pct": 100.0 * (max(vels) - min(vels)) / max(vels),
                 }
             )

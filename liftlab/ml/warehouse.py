@@ -36,6 +36,7 @@ from liftlab.ml.classifier import (
 )
 from liftlab.ml.features import (
     ALL_FEATURES,
+    CLASSIFIER_REP,
     ID_COLUMNS,
     build_rep_features,
     trace_features_csr,
@@ -47,6 +48,7 @@ REP_COLUMNS = (
     "set_id",
     "lifter_id",
     "rep_index",
+    CLASSIFIER_REP,
     "mean_velocity_m_s",
     "rom_mm",
     "peak_velocity_m_s",
@@ -62,7 +64,6 @@ SET_COLUMNS = (
     "typed_lift_status",
     "load_kg",
     "is_load_outlier",
-    "rep_count_usable",
     "velocity_loss_pct",
 )
 PREDICTION_COLUMNS = (
@@ -76,8 +77,6 @@ PREDICTION_COLUMNS = (
     "runner_up_lift",
     "typed_lift_probability",
     "prediction_origin",
-    "lift",
-    "lift_source",
     "model_name",
     "model_version",
 )
@@ -132,12 +131,14 @@ def _frame(relation_or_frame, columns, where: str | None = None) -> pd.DataFrame
     return relation.project(", ".join(c for c in columns if c in available)).df()
 
 
-KEPT_REPS = "rep_disposition = 'kept' and is_plausible"
+# the reps the classifier reads, as a SQL predicate: the same one column as the DataFrame
+# path (liftlab.ml.features.CLASSIFIER_REP)
+KEPT_REPS = CLASSIFIER_REP
 TRACE_BATCH_REPS = 200_000
 
 
 def rep_features(reps, sets) -> pd.DataFrame:
-    """ml_rep_features: one row per kept usable rep of a kept set.
+    """ml_rep_features: one row per rep the classifier reads (int_reps_decoded.is_plausible).
 
     From DuckDB relations the bulk series never become Python objects: they stream as Arrow
     list batches into :func:`trace_features_csr`, and only the numeric features are kept.

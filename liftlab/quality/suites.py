@@ -11,14 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CANONICAL_LIFTS = (
-    "squat",
-    "bench_press",
-    "deadlift",
-    "overhead_press",
-    "barbell_row",
-    "power_clean",
-)
 HEX_ID = r"^[0-9a-f]{16}$"
 
 
@@ -202,7 +194,9 @@ CSV_SHAPES_SQL = "('app_csv', 'app_csv_tags')"  # liftlab.app_csv.CSV_SHAPES
 
 def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
     """Every check, staging first; ``bounds`` are the lifts seed's plausibility bounds (read
-    from the warehouse by the checkpoint: :data:`LIFT_BOUNDS_SQL`)."""
+    from the warehouse by the checkpoint: :data:`LIFT_BOUNDS_SQL`), and its lifts are the
+    canonical lift list (no copy of it here)."""
+    canonical_lifts = tuple(bounds or {})
     return [
         Check(
             "staging.stg_openbarbell__set_documents",
@@ -282,8 +276,8 @@ def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
                 not_null("lifter_id"),
                 matches("lifter_id", HEX_ID),
                 not_null("workout_id"),
-                in_set("lift", CANONICAL_LIFTS),
-                in_set("typed_lift", CANONICAL_LIFTS),
+                in_set("lift", canonical_lifts),
+                in_set("typed_lift", canonical_lifts),
                 between("load_kg", 0.0, None),
                 between("weight_value", 0.0, None),
                 between("rep_count_total", 0, None),
@@ -307,7 +301,7 @@ def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
                 not_null("set_id"),
                 not_null("lifter_id"),
                 matches("device_id", HEX_ID),
-                in_set("lift", CANONICAL_LIFTS),
+                in_set("lift", canonical_lifts),
                 between("load_kg", 0.0, None),
                 not_null("is_usable"),
                 row_count(
@@ -426,8 +420,7 @@ def all_checks(bounds: dict[str, LiftBounds] | None = None) -> list[Check]:
                 between("probability", 0.0, 1.0),
                 between("typed_lift_probability", 0.0, 1.0),
                 between("margin", 0.0, 1.0),
-                in_set("predicted_lift", CANONICAL_LIFTS),
-                in_set("lift", CANONICAL_LIFTS),
+                in_set("predicted_lift", canonical_lifts),
                 row_count("select count(*) from fct_sets", "one prediction row per kept set"),
             ),
             optional=True,

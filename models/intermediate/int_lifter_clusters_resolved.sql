@@ -1,9 +1,9 @@
 {#
     One row per lifter and lift they trained: the lifter's cluster for that lift when
     lifts are clustered separately, else their cluster of the pooled all-lifts clustering
-    (lift 'all'); when the lifter was clustered per workout, the most frequent cluster.
-    The one place the lifter-to-cluster rule lives (lifter_peer_comparison, the cluster
-    MVT of fct_load_velocity_profiles).
+    (lift 'all'). The lifter's cluster of a clustering is int_lifter_primary_cluster's
+    (the rule lives there); read by lifter_peer_comparison and the cluster MVT of
+    fct_load_velocity_profiles.
 #}
 
 with
@@ -18,27 +18,9 @@ lifter_lifts as (
 
 ),
 
-cluster_votes as (
-
-    select
-        lifter_id,
-        lift as cluster_lift,
-        cluster_id,
-        count(*) as n_rows
-    from {{ ref('lifter_clusters') }}
-    where cluster_id is not null
-    group by lifter_id, lift, cluster_id
-
-),
-
 lifter_cluster as (
 
-    select
-        lifter_id,
-        cluster_lift,
-        arg_max(cluster_id, n_rows * 1000000 - cluster_id) as cluster_id
-    from cluster_votes
-    group by lifter_id, cluster_lift
+    select * from {{ ref('int_lifter_primary_cluster') }}
 
 ),
 

@@ -286,14 +286,8 @@ usability as (
         max_plausible_rom_mm,
         max_plausible_duration_s,
         measurement_precision,
-        rep_disposition = 'kept'
-        and is_app_valid is true
-        and coalesce(isfinite(mean_velocity_m_s_value), false)
-        and coalesce(isfinite(peak_velocity_m_s_value), false)
-        and mean_velocity_m_s_value >= 0
-        and mean_velocity_m_s_value < 10
-        and peak_velocity_m_s_value >= 0
-        and peak_velocity_m_s_value < 10 as is_usable,
+        -- the app's usable-rep rule, written once: a kept rep is usable when it has no
+        -- unusable_reason (is_usable below)
         case
             when rep_disposition != 'kept' then null
             when is_app_valid is not true then 'app_marked_invalid'
@@ -306,6 +300,16 @@ usability as (
                 then 'velocity_out_of_range'
         end as unusable_reason
     from dispositioned
+
+),
+
+usable as (
+
+    select
+        * exclude (unusable_reason),
+        rep_disposition = 'kept' and unusable_reason is null as is_usable,
+        unusable_reason
+    from usability
 
 ),
 
@@ -349,7 +353,7 @@ plausibility as (
                 and (not isfinite(peak_acceleration_m_s2) or abs(peak_acceleration_m_s2) > 500)
                 then 'acceleration_implausible'
         end as implausible_measurement
-    from usability
+    from usable
 
 ),
 

@@ -17,7 +17,7 @@ file_errors as (
 raw_documents as (
 
     select
-        source_file || ':' || ordinal as document_id,
+        {{ document_id() }} as document_id,
         raw_text
     from {{ source('openbarbell', 'set_documents') }}
 

@@ -1,4 +1,4 @@
-"""Every kept set labelled by this build's classifier, with the resolved lift and its source;
+"""Every kept set with this build's classifier's probabilities (fct_sets resolves the lift);
 computed in buckets of whole lifters of about var ml_batch_reps reps (bounded memory)."""
 
 from liftlab.ml.warehouse import (
@@ -11,16 +11,10 @@ from liftlab.ml.warehouse import (
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    relabel_min_probability = dbt.config.get("classifier_relabel_min_probability")
-    relabel_max_typed_probability = dbt.config.get("classifier_relabel_max_typed_probability")
-    label_min_probability = dbt.config.get("classifier_label_min_probability")
     neighbour_k = dbt.config.get("classifier_neighbour_k")
     artifact_dir = dbt.config.get("classifier_artifact_dir")
     batch_reps = parse_setting(dbt.config.get("ml_batch_reps"))
     config = classifier_config(
-        relabel_min_probability=relabel_min_probability,
-        relabel_max_typed_probability=relabel_max_typed_probability,
-        label_min_probability=label_min_probability,
         neighbour_k=neighbour_k,
     )
     return prediction_batches(

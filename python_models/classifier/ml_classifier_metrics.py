@@ -15,9 +15,6 @@ def model(dbt, session):
     cv_jobs = dbt.config.get("classifier_cv_jobs")
     seed = dbt.config.get("classifier_seed")
     cross_fit_folds = dbt.config.get("classifier_cross_fit_folds")
-    relabel_min_probability = dbt.config.get("classifier_relabel_min_probability")
-    relabel_max_typed_probability = dbt.config.get("classifier_relabel_max_typed_probability")
-    label_min_probability = dbt.config.get("classifier_label_min_probability")
     artifact_dir = dbt.config.get("classifier_artifact_dir")
     config = classifier_config(
         features=features,
@@ -29,8 +26,5 @@ def model(dbt, session):
         cv_jobs=cv_jobs,
         seed=seed,
         cross_fit_folds=cross_fit_folds,
-        relabel_min_probability=relabel_min_probability,
-        relabel_max_typed_probability=relabel_max_typed_probability,
-        label_min_probability=label_min_probability,
     )
     return train(dbt.ref("ml_rep_features"), config, artifact_root(session, artifact_dir))

@@ -15,4 +15,4 @@ select
     'rejected_records.raw_text' as column_name,
     raw_text as offending_value
 from {{ ref('rejected_records') }}
-where regexp_matches(raw_text, '([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}')
+where regexp_matches(raw_text, {{ mac_address_pattern() }})

@@ -13,7 +13,6 @@ from liftlab.ml import (
     ClassifierConfig,
     build_rep_features,
     label_sets,
-    resolve_lift,
     trace_features,
     train_and_evaluate,
     validate_features,
@@ -110,8 +109,10 @@ def test_build_rep_features_filters_and_fills(frames):
     reps, sets, _ = frames
     reps = reps.copy()
     sets = sets.copy()
-    reps.loc[0, "rep_disposition"] = "removed"
-    reps.loc[1, "is_usable"] = False
+    # the one rep filter is int_reps_decoded.is_plausible (kept, usable, plausible): a removed
+    # rep and a usable but implausible one (a 9 m/s squat) are both out
+    reps.loc[0, ["rep_disposition", "is_usable", "is_plausible"]] = ["removed", False, False]
+    reps.loc[1, ["is_usable", "is_plausible"]] = [True, False]
     reps.loc[2, "duration_s"] = None  # V1: falls back to ROM / mean velocity
     reps.loc[2, "mean_velocity_m_s"] = 0.5
     reps.loc[2, "rom_mm"] = 600.0
@@ -138,6 +139,11 @@ def test_build_rep_features_filters_and_fills(frames):
     one = out[out["set_id"] == out["set_id"].iloc[-1]]
     assert one["rep_position"].tolist() == list(range(1, len(one) + 1))
     assert (one["set_rep_count"] == len(one)).all()
+    # set_rep_count counts the set's plausible reps (int_sets_aggregated.rep_count_plausible)
+    plausible = reps[reps["is_plausible"]].groupby("set_id").size()
+    counted = out.groupby("set_id")["set_rep_count"].first()
+    assert (counted == plausible.reindex(counted.index)).all()
+    assert counted[reps.loc[1, "set_id"]] < (reps["set_id"] == reps.loc[1, "set_id"]).sum()
 
 
 def test_lifter_context_ignores_labels(frames):
@@ -180,8 +186,9 @@ def test_config_validation():
         ClassifierConfig(models=["svm_study"])
     with pytest.raises(ValueError, match="must be 'best' or one of"):
         ClassifierConfig(model_choice="random_forest_full")
-    with pytest.raises(ValueError, match=r"within 0\.\.1"):
-        ClassifierConfig(relabel_min_probability=1.5)
+    # the lift-resolution thresholds are fct_sets' dbt vars, not classifier settings
+    with pytest.raises(ValueError, match="unknown classifier setting"):
+        ClassifierConfig.from_mapping({"label_min_probability": 0.6})
     with pytest.raises(ValueError, match="unknown classifier setting"):
         ClassifierConfig.from_mapping({"featurez": []})
     cfg = ClassifierConfig.from_mapping({"features": None, "models": "knn_full,gaussian_nb_study"})
@@ -397,70 +404,9 @@ def test_training_needs_two_lifts(features):
 # ---- labelling and resolution ---------------------------------------------------------
 
 
-def _resolve(rows):
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "typed_lift",
-            "typed_lift_status",
-            "predicted_lift",
-            "probability",
-            "typed_lift_probability",
-        ],
-    )
-    cfg = ClassifierConfig(
-        relabel_min_probability=0.9, relabel_max_typed_probability=0.05, label_min_probability=0.4
-    )
-    out = resolve_lift(frame, cfg)
-    return [[None if pd.isna(a) else a, b] for a, b in out.itertuples(index=False)]
-
-
-def test_resolution_rule():
-    got = _resolve(
-        [
-            ("squat", "matched", "squat", 0.7, 0.7),
-            ("squat", "matched", "bench_press", 0.6, 0.3),  # unsure: keep typed
-            ("squat", "matched", "bench_press", 0.97, 0.01),  # confident mislabel
-            ("squat", "matched", "bench_press", 0.93, 0.06),  # typed still plausible
-            ("squat", "matched", None, None, None),  # no usable rep
-            (None, "unlabeled", "deadlift", 0.5, None),
-            (None, "unknown_alias", "deadlift", 0.8, None),
-            (None, "unlabeled", "deadlift", 0.3, None),  # below label_min_probability
-            (None, "unknown_alias", "deadlift", 0.39, None),  # abstains too
-            (None, "unlabeled", None, None, None),
-            (None, "other_exercise", "deadlift", 0.99, None),  # never forced into a lift
-            (None, "other_exercise", None, None, None),
-        ]
-    )
-    assert got == [
-        ["squat", "typed_confirmed"],
-        ["squat", "typed"],
-        ["bench_press", "predicted_relabel"],
-        ["squat", "typed"],
-        ["squat", "typed"],
-        ["deadlift", "predicted_unlabeled"],
-        ["deadlift", "predicted_unknown_alias"],
-        [None, "uncertain"],
-        [None, "uncertain"],
-        [None, "unresolved"],
-        [None, "other_exercise"],
-        [None, "other_exercise"],
-    ]
-
-
-def test_default_label_threshold_abstains_below_six_tenths():
-    frame = pd.DataFrame(
-        {
-            "typed_lift": [None, None],
-            "typed_lift_status": ["unlabeled", "unlabeled"],
-            "predicted_lift": ["squat", "squat"],
-            "probability": [0.59, 0.6],
-            "typed_lift_probability": [None, None],
-        }
-    )
-    out = resolve_lift(frame)
-    assert out["lift_source"].tolist() == ["uncertain", "predicted_unlabeled"]
-    assert out["lift"].isna().tolist() == [True, False]
+# The resolution rule (typed / relabelled / predicted / uncertain / ...) is fct_sets' SQL
+# case, pinned by the dbt unit tests in models/marts/_marts__unit_tests.yml; label_sets
+# gives the probabilities it reads.
 
 
 def test_label_sets_covers_every_set_and_finds_planted_mislabel(frames):
@@ -506,12 +452,13 @@ def test_label_sets_covers_every_set_and_finds_planted_mislabel(frames):
     assert labels["set_id"].is_unique
     by_id = labels.set_index("set_id")
     empty = by_id.loc["zz-empty"]
-    assert pd.isna(empty["predicted_lift"]) and empty["lift_source"] == "unresolved"
+    assert pd.isna(empty["predicted_lift"]) and pd.isna(empty["probability"])
+    assert "lift" not in labels and "lift_source" not in labels  # fct_sets resolves them
     row = by_id.loc[planted]
     assert row["prediction_origin"] == "cross_fitted"
     assert row["predicted_lift"] == "squat"
-    assert row["lift_source"] == "predicted_relabel"
-    assert row["lift"] == "squat"
+    # confident enough for fct_sets' relabel rule (0.9 / 0.05 by default)
+    assert row["probability"] >= 0.9 and row["typed_lift_probability"] <= 0.05
     matched = labels["typed_lift_status"] == "matched"
     assert (labels.loc[matched, "prediction_origin"] == "cross_fitted").all()
     unl = labels[~matched].dropna(subset=["predicted_lift"])
@@ -521,10 +468,6 @@ def test_label_sets_covers_every_set_and_finds_planted_mislabel(frames):
     assert (labels.loc[ok, "margin"] >= 0).all()
     assert (labels.loc[ok, "margin"] <= labels.loc[ok, "probability"]).all()
     unl = unl[unl["typed_lift_status"] == "unlabeled"]
-    sure = unl["probability"] >= cfg.label_min_probability
-    assert (unl.loc[sure, "lift_source"] == "predicted_unlabeled").all()
-    assert (unl.loc[~sure, "lift_source"] == "uncertain").all()
-    assert unl.loc[~sure, "lift"].isna().all()
     assert (unl["predicted_lift"] == unl["set_id"].map(truth)).mean() > 0.8
 
 
@@ -577,6 +520,4 @@ def test_label_sets_without_any_usable_rep(features):
     labels = label_sets(sets, features.iloc[0:0], result.model, result.feature_columns, cfg)
     assert len(labels) == len(sets)
     assert labels["predicted_lift"].isna().all()
-    matched = labels["typed_lift_status"] == "matched"
-    assert (labels.loc[matched, "lift_source"] == "typed").all()
-    assert (labels.loc[~matched, "lift_source"] == "unresolved").all()
+    assert labels["probability"].isna().all()

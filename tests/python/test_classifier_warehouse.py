@@ -15,7 +15,7 @@ from liftlab.commands.build import build
 from liftlab.commands.classify import build_intermediate
 from liftlab.ml import ClassifierConfig, train_and_evaluate
 from liftlab.ml.artifact import load_artifact
-from liftlab.ml.classifier import DEFAULT_MODELS, LIFT_SOURCES, LIFTS, predict_sets
+from liftlab.ml.classifier import DEFAULT_MODELS, LIFTS, predict_sets
 from liftlab.ml.warehouse import rep_features
 
 REAL_SAMPLE = (
@@ -91,29 +91,20 @@ def test_every_kept_set_is_labelled(warehouse):
     n_sets = _query(warehouse, "select count(*) as n from int_sets_aggregated")["n"].iloc[0]
     assert len(p) == n_sets
     assert p["set_id"].is_unique
-    assert set(p["lift_source"]) <= set(LIFT_SOURCES)
+    assert "lift" not in p and "lift_source" not in p  # probabilities only: fct_sets resolves
     assert set(p["predicted_lift"].dropna()) <= set(LIFTS)
     has = p["predicted_lift"].notna()
     assert has.mean() > 0.9
     assert p.loc[has, "probability"].between(0, 1).all()
     assert (p.loc[has, "margin"] >= 0).all()
-    unlabeled = p["typed_lift_status"] == "unlabeled"
-    sure = p["probability"] >= 0.6  # var classifier_label_min_probability's default
-    assert (p.loc[unlabeled & has & sure, "lift_source"] == "predicted_unlabeled").all()
-    assert p.loc[unlabeled & has & sure, "lift"].notna().all()
-    assert (p.loc[unlabeled & has & ~sure, "lift_source"] == "uncertain").all()
-    assert p.loc[unlabeled & has & ~sure, "lift"].isna().all()
     matched = p["typed_lift_status"] == "matched"
-    assert p.loc[matched, "lift"].notna().all()
     assert (p.loc[matched & has, "prediction_origin"] == "cross_fitted").all()
     assert p["model_version"].nunique() == 1
 
 
 def test_predictions_match_ground_truth(warehouse, export):
     truth = pd.read_parquet(export.with_name("export.truth_sets.parquet"))
-    p = _query(
-        warehouse, "select set_id, lift, typed_lift_status from fct_set_exercise_predictions"
-    )
+    p = _query(warehouse, "select set_id, lift, typed_lift_status from fct_sets")
     merged = p.merge(truth[["set_id", "true_lift"]].drop_duplicates("set_id"), on="set_id")
     assert len(merged) == len(p)
     resolved = merged.dropna(subset=["lift"])
@@ -210,21 +201,27 @@ def test_real_sample_labelled_by_a_model_trained_on_generated_data_only(tmp_path
     assert right >= 57, compared[compared["predicted_lift"] != compared["typed_lift"]]
 
 
-def test_fct_sets_takes_the_resolved_lift(warehouse):
+def test_fct_sets_resolves_the_lift_from_the_probabilities(warehouse):
+    """The rule's branches are dbt unit tests (test_fct_sets_lift_resolution); here the built
+    table: every kept set has a prediction row, and its lift follows the declared vars."""
     s = _query(
         warehouse,
         """
-        select s.set_id, s.lift, s.lift_source, p.lift as p_lift, p.lift_source as p_source
+        select s.set_id, s.typed_lift, s.typed_lift_status, s.lift, s.lift_source,
+            p.set_id as p_set_id, p.predicted_lift, p.probability
         from fct_sets as s
         left join fct_set_exercise_predictions as p using (set_id)
         """,
     )
-    assert s["p_source"].notna().all()  # every kept set has a prediction row
-    resolved = s["p_lift"].notna()
-    assert (s.loc[resolved, "lift"] == s.loc[resolved, "p_lift"]).all()
-    assert (s["lift_source"] == s["p_source"]).all()
-    assert s.loc[~resolved, "lift"].isna().all()
+    assert s["p_set_id"].notna().all()  # every kept set has a prediction row
+    resolved = s["lift"].notna()
     assert set(s.loc[~resolved, "lift_source"]) <= {"other_exercise", "uncertain", "unresolved"}
+    unlabeled = (s["typed_lift_status"] == "unlabeled") & s["predicted_lift"].notna()
+    sure = s["probability"] >= 0.6  # var classifier_label_min_probability's default
+    assert (s.loc[unlabeled & sure, "lift_source"] == "predicted_unlabeled").all()
+    assert (s.loc[unlabeled & sure, "lift"] == s.loc[unlabeled & sure, "predicted_lift"]).all()
+    assert (s.loc[unlabeled & ~sure, "lift_source"] == "uncertain").all()
+    assert s.loc[s["typed_lift_status"] == "matched", "lift"].notna().all()
     assert "typed_confirmed" in set(s["lift_source"])
     assert "predicted_unlabeled" in set(s["lift_source"])
 
@@ -274,3 +271,24 @@ def test_bucketed_features_and_labels_equal_the_whole_warehouse_at_once(warehous
             one_pass.sort_values("set_id").reset_index(drop=True),
             check_dtype=False,
         )
+
+
+def test_both_feature_paths_read_the_same_reps(warehouse):
+    """One usable-rep rule: the DuckDB path (relations, streamed) and the DataFrame path
+    read the reps int_reps_decoded flags is_plausible, and set_rep_count is the set's
+    rep_count_plausible (the build's dbt test assert_classifier_reads_the_plausible_reps
+    pins the table itself)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        reps, sets = con.table("int_reps_decoded"), con.table("int_sets_aggregated")
+        assert (
+            con.sql(
+                "select count(*) from int_reps_decoded where is_usable and not is_plausible"
+            ).fetchall()[0][0]
+            > 0
+        )
+        from_relations = rep_features(reps, sets)
+        from_frames = rep_features(reps.df(), sets.df())
+        counts = sets.project("set_id, rep_count_plausible").df().set_index("set_id")
+    assert sorted(from_frames["rep_id"]) == sorted(from_relations["rep_id"])
+    per_set = from_frames.groupby("set_id")["set_rep_count"].first()
+    assert (per_set == counts["rep_count_plausible"].reindex(per_set.index)).all()

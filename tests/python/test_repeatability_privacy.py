@@ -31,6 +31,8 @@ import pytest
 from _spine import SPINE_MARTS, build_spine
 from conftest import REPO, query, scalar
 
+from liftlab.privacy import MAC_ADDRESS_PATTERN
+
 MART_KEYS = {
     "fct_sets": "set_id",
     "fct_reps": "rep_id",
@@ -42,7 +44,7 @@ MART_KEYS = {
 }
 # A salt of this module's own: found anywhere on disk, it leaked.
 SALT = f"liftlab-test-salt-{secrets.token_hex(8)}"
-MAC = re.compile(r"(?<![0-9A-Fa-f])([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])")
+MAC = re.compile(rf"(?<![0-9A-Fa-f]){MAC_ADDRESS_PATTERN}(?![0-9A-Fa-f])")
 REPORT_SITE = REPO / "reports" / "build"
 
 
@@ -247,6 +249,13 @@ def test_no_mart_holds_a_raw_user_id_or_a_mac(runs):
             if found:
                 hits.setdefault(table, set()).update(found)
     assert hits == {}
+
+
+def test_mac_pattern_is_the_sql_macros():
+    """liftlab.privacy.MAC_ADDRESS_PATTERN and the mac_address_pattern() macro agree."""
+    macro = (REPO / "macros" / "mac_address_pattern.sql").read_text()
+    body = macro.split("macro mac_address_pattern() -%}")[1].split("{%- endmacro")[0]
+    assert body.strip() == f"'{MAC_ADDRESS_PATTERN}'"
 
 
 def test_scanner_finds_what_it_looks_for():

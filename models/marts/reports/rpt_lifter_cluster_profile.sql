@@ -16,13 +16,12 @@ features as (
 ),
 
 clusters as (
+    -- the lifter's cluster, as every report takes it
     select
         lifter_id,
-        lift,
-        arg_max(cluster_id, n_sets) as cluster_id
-    from {{ ref('lifter_clusters') }}
-    where cluster_id is not null
-    group by lifter_id, lift
+        cluster_lift as lift,
+        cluster_id
+    from {{ ref('int_lifter_primary_cluster') }}
 )
 
 select

@@ -9,8 +9,8 @@ select
     predictions.typed_lift,
     predictions.typed_lift_status,
     predictions.predicted_lift,
-    predictions.lift,
-    predictions.lift_source,
+    kept_sets.lift,
+    kept_sets.lift_source,
     predictions.probability,
     predictions.margin,
     predictions.runner_up_lift,
@@ -18,4 +18,4 @@ select
     predictions.model_name
 from {{ ref('fct_set_exercise_predictions') }} as predictions
 left join {{ ref('fct_sets') }} as kept_sets on predictions.set_id = kept_sets.set_id
-where predictions.lift_source like 'predicted%'
+where kept_sets.lift_source like 'predicted%'

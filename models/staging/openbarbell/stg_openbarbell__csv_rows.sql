@@ -310,7 +310,7 @@ numbered as (
 renamed as (
 
     select
-        source_file || ':' || ordinal as csv_row_id,
+        {{ document_id() }} as csv_row_id,
         load_sequence,
         source_file,
         source_file_name,

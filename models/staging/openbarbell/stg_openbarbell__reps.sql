@@ -28,7 +28,7 @@ raw_documents as (
     -- the reps are read from the landed text here, so that no staging table keeps the raw
     -- rep JSON (it holds the device MAC address)
     select
-        source_file || ':' || ordinal as document_id,
+        {{ document_id() }} as document_id,
         raw_text
     from {{ source('openbarbell', 'set_documents') }}
 

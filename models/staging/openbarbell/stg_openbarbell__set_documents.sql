@@ -82,7 +82,7 @@ typed as (
 renamed as (
 
     select
-        source_file || ':' || ordinal as document_id,
+        {{ document_id() }} as document_id,
         load_sequence,
         source_file,
         source_file_name,
