@@ -15,7 +15,7 @@ profiles as (
     where
         method = 'liftlab'
         and window_days = {{ var('readiness_window_days') }}
-        and lift in ('squat', 'bench_press', 'deadlift')
+        and lift in (select lift from {{ ref('lifts') }} where is_study_lift)
 ),
 
 current_profiles as (
@@ -55,13 +55,15 @@ trends as (
 ),
 
 latest_readiness as (
+    -- the lifter's last readiness row: one row, so that the flag and its lift agree (two
+    -- lifts on the last day: the first by name)
     select
         lifter_id,
-        arg_max(readiness_flag, training_date) as readiness_flag,
-        arg_max(lift, training_date) as readiness_lift,
-        strftime(max(training_date), '%Y-%m-%d') as last_training_day
+        readiness_flag,
+        lift as readiness_lift,
+        strftime(training_date, '%Y-%m-%d') as last_training_day
     from {{ ref('fct_lifter_readiness') }}
-    group by lifter_id
+    qualify row_number() over (partition by lifter_id order by training_date desc, lift) = 1
 ),
 
 lifters as (
