@@ -63,7 +63,7 @@ latest_readiness as (
         lift as readiness_lift,
         strftime(training_date, '%Y-%m-%d') as last_training_day
     from {{ ref('fct_lifter_readiness') }}
-    qualify row_number() over (partition by lifter_id order by training_date desc, lift) = 1
+    qualify row_number() over (partition by lifter_id order by training_date desc, lift asc) = 1
 ),
 
 lifters as (
