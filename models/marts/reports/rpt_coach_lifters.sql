@@ -4,6 +4,11 @@
 
 with
 
+study_lifts as (
+    select lift from {{ ref('lifts') }}
+    where is_study_lift
+),
+
 profiles as (
     select
         lifter_id,
@@ -15,7 +20,7 @@ profiles as (
     where
         method = 'liftlab'
         and window_days = {{ var('readiness_window_days') }}
-        and lift in (select lift from {{ ref('lifts') }} where is_study_lift)
+        and lift in (select study_lifts.lift from study_lifts)
 ),
 
 current_profiles as (
