@@ -64,7 +64,8 @@ def made_once(
     shared = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "made-once"
     shared.mkdir(parents=True, exist_ok=True)
     made = shared / name
-    with open(shared / f"{name}.lock", "w") as lock:
+    # (not <name>.lock: that is the build's own lock beside a warehouse, liftlab.publish)
+    with open(shared / f"{name}.made-once-lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = shared / f"{name}.done"
         if not done.exists():
