@@ -61,7 +61,9 @@ def made_once(
     """``make(path)`` run once per test run, across workers: the first worker to ask makes
     ``name`` under a lock in the run's shared temporary folder; the others wait for it."""
     base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "made-once"
+    # a folder of its own: a build writes beside its warehouse (the lock, the build file,
+    # the classifier's artifact), so two things made at once must not share one
+    shared = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "made-once" / name
     shared.mkdir(parents=True, exist_ok=True)
     made = shared / name
     # (not <name>.lock: that is the build's own lock beside a warehouse, liftlab.publish)
