@@ -23,17 +23,17 @@ SAMPLE = SHARED / "data" / "openbarbell" / "app_history_sample.json"
 BAD_INPUT = REPO / "tests" / "fixtures" / "bad_input"
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    """Per-worker dbt artifacts and quality docs (under the repo's ignored folders)."""
-    worker = _worker()
-    os.environ.setdefault("DBT_TARGET_PATH", str(REPO / "target" / f"pytest-{worker}"))
-    os.environ.setdefault("DBT_LOG_PATH", str(REPO / "logs" / f"pytest-{worker}"))
-    quality_docs = REPO / "build" / f"pytest-{worker}" / "quality"
-    os.environ.setdefault("LIFTLAB_QUALITY_DOCS", str(quality_docs))
+    """Per-worker dbt artifacts and quality docs (under the repo's ignored folders). Set in
+    each worker, not in the xdist controller: the workers inherit its environment, and one
+    target folder shared by two concurrent dbt runs breaks both."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None and getattr(config.option, "numprocesses", None):
+        return  # the controller: it runs no test
+    worker = worker or "main"
+    os.environ["DBT_TARGET_PATH"] = str(REPO / "target" / f"pytest-{worker}")
+    os.environ["DBT_LOG_PATH"] = str(REPO / "logs" / f"pytest-{worker}")
+    os.environ["LIFTLAB_QUALITY_DOCS"] = str(REPO / "build" / f"pytest-{worker}" / "quality")
 
 
 # The modules that take longest (pytest --durations), scheduled first so that the two
