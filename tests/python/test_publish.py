@@ -37,7 +37,8 @@ def start(args: list[str], **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(RUNNER), *args],
         cwd=REPO,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+        # a salt of its own: the default salt's warning on stderr is not what these tests read
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "LIFTLAB_ID_SALT": "test-publish", **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -86,8 +87,10 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
-def test_empty_input_is_refused_in_one_line(site, tmp_path, capsys):
+def test_empty_input_is_refused_in_one_line(site, tmp_path, capsys, monkeypatch):
     from liftlab.commands import build as build_command
+
+    monkeypatch.setenv("LIFTLAB_ID_SALT", "test-publish")  # no default-salt warning line
 
     warehouse = site["warehouse"]
     before = digest(warehouse)

@@ -132,7 +132,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         patch.setenv("DBT_LOG_PATH", str(dbt_logs))
         # cluster_runs (an incremental Python model) in the first and last builds: the
         # last appends to it, the path that used to leave a __dbt_tmp table behind
-        spine = {"docs_dir": docs, "also_select": ("cluster_runs",)}
+        spine = {"docs_dir": docs, "also_select": ("int_lifter_clusters_fitted", "cluster_runs")}
         build_spine(first_dir, warehouse, **spine)
         once = mart_checksums(warehouse)
         once_without_model = mart_checksums(warehouse, exclude=MODEL_DERIVED)

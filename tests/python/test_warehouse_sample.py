@@ -136,12 +136,15 @@ def test_cluster_tables_ref_the_one_fit(sample_warehouse):
     DAG of the build, and none but it (and cluster_runs, for the ground-truth file) reads
     fct_sets; what the tables hold is the library's fit of the same sets."""
     import json
+    import os
+    from pathlib import Path
 
     from liftlab.clustering import pipeline
     from liftlab.clustering.config import resolve_config
     from liftlab.clustering.features import source_columns
 
-    manifest = json.loads((REPO / "target" / "manifest.json").read_text())
+    target = Path(os.environ.get("DBT_TARGET_PATH", REPO / "target"))  # per xdist worker
+    manifest = json.loads((target / "manifest.json").read_text())
     parents = {
         node["name"]: {p.rsplit(".", 1)[-1] for p in node["depends_on"]["nodes"]}
         for node in manifest["nodes"].values()
