@@ -46,27 +46,90 @@ rpe_table as (
 
 ),
 
-window_sets as (
-    {{ lv_window_sets('points') }}
+pool_sets as (
+
+    -- step 1, and the weights and RPE of each set of the pool
+    select
+        *,
+        case
+            when weight_unit = 'lb' then weight_value
+            else {{ js_round('weight_value * 2.20462262', 0) }}
+        end as weight_lb,
+        case
+            when weight_unit = 'kg' then weight_value
+            else {{ js_round('weight_value * 0.45359237', 0) }}
+        end as weight_kg,
+        replace(rpe_raw, ',', '.') in ('6.5', '7', '7.5', '8', '8.5', '9', '9.5', '10')
+            as can_calc_rpe_1rm,
+        try_cast(replace(rpe_raw, ',', '.') as double) as rpe_number
+    from points
+    where app_usable_rep_count > 0 and weight_value != 0
+
+),
+
+set_facts as (
+
+    -- everything of a set that does not depend on its window, computed once per set
+    -- before the window join copies each set into every window that holds it; set_rank
+    -- and workout_rank stand for set_id and workout_id (same order) so that the copies
+    -- are narrow numbers
+    select
+        pool_sets.lifter_id,
+        pool_sets.lift,
+        pool_sets.training_date,
+        row_number() over (order by pool_sets.set_id) as set_rank,
+        dense_rank() over (order by pool_sets.workout_id) as workout_rank,
+        epoch_us(pool_sets.started_at) as started_at_us,
+        pool_sets.app_fastest_usable_velocity_m_s,
+        pool_sets.app_has_non_positive_rom,
+        pool_sets.app_rom_count,
+        pool_sets.app_rom_sum_mm,
+        pool_sets.app_rom_sum_sq_mm2,
+        pool_sets.app_rom_min_mm,
+        pool_sets.app_rom_max_mm,
+        pool_sets.rep_count_usable = pool_sets.rep_count_total as passes_velocity_check,
+        pool_sets.weight_lb,
+        pool_sets.weight_kg,
+        pool_sets.can_calc_rpe_1rm,
+        -- CollapsedMetrics.getRPE1RM(set, useLBs = true): the RPE itself outside 1-10
+        -- valid reps or below RPE 6.5, else lb / the table's share of 1RM, rounded
+        case
+            when pool_sets.rpe_number is null or pool_sets.weight_lb is null then null
+            when pool_sets.app_valid_rep_count < 1 or pool_sets.app_valid_rep_count > 10
+                then pool_sets.rpe_number
+            when pool_sets.rpe_number < 6.5 then pool_sets.rpe_number
+            else {{ js_round('pool_sets.weight_lb / rpe_table.percent_1rm', 0) }}
+        end as rpe_1rm
+    from pool_sets
+    left join rpe_table
+    on
+        pool_sets.rpe_number = rpe_table.rpe
+        and pool_sets.app_valid_rep_count = rpe_table.reps
+
 ),
 
 windows as (
-
-    select distinct
-        window_id,
-        lifter_id,
-        lift,
-        window_days,
-        window_end_date
-    from window_sets
-
+    {{ lv_windows('points') }}
 ),
 
 pool as (
-
-    select * from window_sets
-    where app_usable_rep_count > 0 and weight_value != 0
-
+    {{ lv_window_members('windows', 'set_facts', [
+        'set_rank',
+        'workout_rank',
+        'started_at_us',
+        'app_fastest_usable_velocity_m_s',
+        'app_has_non_positive_rom',
+        'app_rom_count',
+        'app_rom_sum_mm',
+        'app_rom_sum_sq_mm2',
+        'app_rom_min_mm',
+        'app_rom_max_mm',
+        'passes_velocity_check',
+        'weight_lb',
+        'weight_kg',
+        'can_calc_rpe_1rm',
+        'rpe_1rm',
+    ]) }}
 ),
 
 rom_bounds as (
@@ -84,11 +147,16 @@ rom_bounds as (
 
 ),
 
-checked as (
+passed as (
 
-    select
-        pool.*,
-        not pool.app_has_non_positive_rom
+    -- steps 2 and 3: the ROM check against the window's bounds, the velocity check
+    select pool.*
+    from pool
+    inner join rom_bounds
+    on pool.window_id = rom_bounds.window_id
+    where
+        pool.passes_velocity_check
+        and not pool.app_has_non_positive_rom
         and (
             pool.app_rom_count = 0
             or (
@@ -97,44 +165,7 @@ checked as (
                 and pool.app_rom_max_mm
                 <= rom_bounds.rom_mean_mm + {{ var('lv_app_rom_sd_limit') }} * rom_bounds.rom_sd_mm
             )
-        ) as passes_rom_check,
-        pool.rep_count_usable = pool.rep_count_total as passes_velocity_check,
-        case
-            when pool.weight_unit = 'lb' then pool.weight_value
-            else {{ js_round('pool.weight_value * 2.20462262', 0) }}
-        end as weight_lb,
-        case
-            when pool.weight_unit = 'kg' then pool.weight_value
-            else {{ js_round('pool.weight_value * 0.45359237', 0) }}
-        end as weight_kg,
-        replace(pool.rpe_raw, ',', '.') in ('6.5', '7', '7.5', '8', '8.5', '9', '9.5', '10')
-            as can_calc_rpe_1rm,
-        try_cast(replace(pool.rpe_raw, ',', '.') as double) as rpe_number
-    from pool
-    inner join rom_bounds
-    on pool.window_id = rom_bounds.window_id
-
-),
-
-passed as (
-
-    -- CollapsedMetrics.getRPE1RM(set, useLBs = true): the RPE itself outside 1-10 valid
-    -- reps or below RPE 6.5, else lb / the table's share of 1RM, rounded
-    select
-        checked.*,
-        case
-            when checked.rpe_number is null or checked.weight_lb is null then null
-            when checked.app_valid_rep_count < 1 or checked.app_valid_rep_count > 10
-                then checked.rpe_number
-            when checked.rpe_number < 6.5 then checked.rpe_number
-            else {{ js_round('checked.weight_lb / rpe_table.percent_1rm', 0) }}
-        end as rpe_1rm
-    from checked
-    left join rpe_table
-    on
-        checked.rpe_number = rpe_table.rpe
-        and checked.app_valid_rep_count = rpe_table.reps
-    where checked.passes_rom_check and checked.passes_velocity_check
+        )
 
 ),
 
@@ -149,20 +180,20 @@ group_picks as (
         case
             when bool_or(can_calc_rpe_1rm)
                 then arg_min(
-                        set_id,
+                        set_rank,
                         struct_pack(
                             rpe_1rm_rank := -coalesce(rpe_1rm, 0),
-                            time_rank := -epoch_us(started_at),
-                            set_id := set_id
+                            time_rank := -started_at_us,
+                            set_rank := set_rank
                         )
                     )
             else arg_min(
-                    set_id,
-                    struct_pack(time_rank := epoch_us(started_at), set_id := set_id)
+                    set_rank,
+                    struct_pack(time_rank := started_at_us, set_rank := set_rank)
                 )
-        end as set_id
+        end as set_rank
     from passed
-    group by window_id, workout_id, weight_lb
+    group by window_id, workout_rank, weight_lb
 
 ),
 
@@ -173,7 +204,7 @@ cherry_picked as (
     semi join group_picks
     on
         passed.window_id = group_picks.window_id
-        and passed.set_id = group_picks.set_id
+        and passed.set_rank = group_picks.set_rank
 
 ),
 
@@ -183,9 +214,9 @@ bucket_picks as (
     select
         window_id,
         arg_min(
-            set_id,
-            struct_pack(time_rank := -epoch_us(started_at), set_id := set_id)
-        ) as set_id
+            set_rank,
+            struct_pack(time_rank := -started_at_us, set_rank := set_rank)
+        ) as set_rank
     from cherry_picked
     group by window_id, (floor(weight_lb / 1.25) + 1) * 1.25
 
@@ -200,7 +231,7 @@ thinned as (
     semi join bucket_picks
     on
         cherry_picked.window_id = bucket_picks.window_id
-        and cherry_picked.set_id = bucket_picks.set_id
+        and cherry_picked.set_rank = bucket_picks.set_rank
 
 ),
 

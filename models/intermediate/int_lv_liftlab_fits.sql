@@ -21,28 +21,69 @@ points as (
 
 ),
 
-window_sets as (
-    {{ lv_window_sets('points') }}
+workout_loads as (
+
+    -- per day x workout x load (0.5 kg): the first set's velocity, before the window
+    -- join copies each row into every window that holds its day (the sets of a workout
+    -- and load are one point in every window, so they are collapsed once, not per window)
+    select
+        lifter_id,
+        lift,
+        training_date,
+        dense_rank() over (order by workout_id) as workout_rank,
+        round(load_kg * 2) / 2 as load_kg,
+        min(started_at) as first_started_at,
+        arg_min(best_mean_velocity_m_s, started_at) as first_velocity_m_s,
+        count(*) as n_sets
+    from points
+    group by lifter_id, lift, training_date, workout_id, round(load_kg * 2) / 2
+
+),
+
+windows as (
+    {{ lv_windows('points') }}
+),
+
+window_members as (
+    {{ lv_window_members('windows', 'workout_loads', [
+        'training_date',
+        'workout_rank',
+        'load_kg',
+        'first_started_at',
+        'first_velocity_m_s',
+        'n_sets',
+    ]) }}
 ),
 
 window_points as (
 
     select
-        lifter_id,
-        lift,
-        window_days,
-        window_end_date,
-        workout_id,
-        max(training_date) as training_date,
-        round(load_kg * 2) / 2 as load_kg,
-        arg_min(best_mean_velocity_m_s, started_at) as velocity_m_s,
-        count(*) as n_sets,
+        windows.lifter_id,
+        windows.lift,
+        windows.window_days,
+        windows.window_end_date,
+        window_members.workout_rank,
+        max(window_members.training_date) as training_date,
+        window_members.load_kg,
+        arg_min(window_members.first_velocity_m_s, window_members.first_started_at)
+            as velocity_m_s,
+        sum(window_members.n_sets)::bigint as n_sets,
         pow(
             0.5,
-            (window_end_date - max(training_date)) / {{ var('lv_half_life_days') }}::double
+            (windows.window_end_date - max(window_members.training_date))
+            / {{ var('lv_half_life_days') }}::double
         ) as recency_weight
-    from window_sets
-    group by lifter_id, lift, window_days, window_end_date, workout_id, round(load_kg * 2) / 2
+    from window_members
+    inner join windows
+    on window_members.window_id = windows.window_id
+    group by
+        windows.window_id,
+        windows.lifter_id,
+        windows.lift,
+        windows.window_days,
+        windows.window_end_date,
+        window_members.workout_rank,
+        window_members.load_kg
 
 ),
 
