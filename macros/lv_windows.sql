@@ -56,3 +56,15 @@
 {% macro js_round(expression, digits) %}
     (floor(({{ expression }}) * {{ 10 ** digits }} + 0.5) / {{ 10 ** digits }})
 {% endmacro %}
+
+{# The weighted sum of squares of `x` about its weighted mean, exactly 0 when `x` takes a
+   single value: the two sums' difference would be rounding noise there, and a slope
+   divided by it a random number. #}
+{% macro lv_weighted_sxx(weight, x) %}
+    case
+        when count(distinct {{ x }}) > 1
+            then sum({{ weight }} * {{ x }} * {{ x }})
+            - pow(sum({{ weight }} * {{ x }}), 2) / sum({{ weight }})
+        else 0
+    end
+{% endmacro %}

@@ -97,14 +97,7 @@ first_pass as (
         sum(recency_weight) as sum_w,
         sum(recency_weight * load_kg) / sum(recency_weight) as mean_x,
         sum(recency_weight * velocity_m_s) / sum(recency_weight) as mean_y,
-        -- exactly 0 on a single load: the two sums' difference would be rounding noise,
-        -- and a slope divided by it a random number
-        case
-            when count(distinct load_kg) > 1
-                then sum(recency_weight * load_kg * load_kg)
-                    - pow(sum(recency_weight * load_kg), 2) / sum(recency_weight)
-            else 0
-        end as sxx,
+        {{ lv_weighted_sxx('recency_weight', 'load_kg') }} as sxx,
         sum(recency_weight * load_kg * velocity_m_s)
         - sum(recency_weight * load_kg) * sum(recency_weight * velocity_m_s)
         / sum(recency_weight) as sxy
@@ -203,12 +196,7 @@ second_pass as (
         sum(fit_weight) as sum_w,
         sum(fit_weight * load_kg) / sum(fit_weight) as mean_x,
         sum(fit_weight * velocity_m_s) / sum(fit_weight) as mean_y,
-        case
-            when count(distinct load_kg) > 1
-                then sum(fit_weight * load_kg * load_kg)
-                    - pow(sum(fit_weight * load_kg), 2) / sum(fit_weight)
-            else 0
-        end as sxx,
+        {{ lv_weighted_sxx('fit_weight', 'load_kg') }} as sxx,
         sum(fit_weight * load_kg * velocity_m_s)
         - sum(fit_weight * load_kg) * sum(fit_weight * velocity_m_s)
         / sum(fit_weight) as sxy,
