@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -437,7 +436,3 @@ def summary_line(r: ScaleResult) -> str:
             f" ({baseline_flatten_seconds(r) / max(flatten_seconds(r), 1e-9):.1f}x faster)"
         )
     return text
-
-
-def clean_work(work: Path) -> None:
-    shutil.rmtree(work, ignore_errors=True)

@@ -56,7 +56,6 @@ FEATURES: dict[str, tuple[str, str]] = {
     "velocity_loss": ("velocity_loss_pct", "%"),
     "relative_load": ("load_kg", "fraction of best load"),
 }
-DERIVED_FEATURES = {"relative_load"}
 AGGREGATORS = ("mean", "median", "min", "max", "std", "p90")
 LIFTS = ("squat", "bench_press", "deadlift", "overhead_press", "barbell_row", "power_clean")
 LIFT_MODES = ("each", "all")

@@ -17,7 +17,6 @@ import pandas as pd
 
 from liftlab.clustering.config import FEATURES, validate_config
 
-KEY_COLUMNS = ("lifter_id", "lift", "workout_id")
 ALL_LIFTS = "all"
 
 

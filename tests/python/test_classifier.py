@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _ml_synthetic import make_frames
 
 from liftlab.ml import (
     ALL_FEATURES,
@@ -27,7 +28,6 @@ from liftlab.ml.classifier import (
     predict_sets,
 )
 from liftlab.ml.features import TRANSFER_FEATURES
-from liftlab.ml.synthetic import make_frames
 
 FAST = {"forest_trees": 20, "boosting_iterations": 30, "cv_folds": 3}
 

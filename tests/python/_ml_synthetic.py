@@ -1,6 +1,6 @@
 """Small synthetic rep / set frames in the warehouse contract's columns.
 
-For tests and quick benchmarks of :mod:`liftlab.ml` without a warehouse. It is *not* the
+For the unit tests of :mod:`liftlab.ml` without a warehouse (test_classifier.py). It is *not* the
 project's generator (``liftlab generate``): the physics is a rough sketch, just enough that
 the lifts differ the way the real ones do (ROM, velocity, peak location, trace shape).
 """
