@@ -307,6 +307,16 @@ def linkage_from_table(table: pd.DataFrame, lift: str) -> np.ndarray:
     return part[cols].to_numpy(dtype="float64")
 
 
+DENDROGRAM_DTYPES = {
+    "lift": "string",
+    "element": "string",
+    "element_index": "int64",
+    **{f"{axis}{i}": "float64" for axis in "xy" for i in range(1, 5)},
+    "leaf_label": "string",
+    "cut_height": "float64",
+}
+
+
 def dendrogram_table(linkage: pd.DataFrame, p: int = 25) -> pd.DataFrame:
     """Drawing coordinates of the last ``p`` merges per lift, with the cut-off height.
 
@@ -342,9 +352,9 @@ def dendrogram_table(linkage: pd.DataFrame, p: int = 25) -> pd.DataFrame:
                     "cut_height": cut,
                 }
             )
-    cols = ["lift", "element", "element_index", "x1", "x2", "x3", "x4"]
-    cols += ["y1", "y2", "y3", "y4", "leaf_label", "cut_height"]
-    return pd.DataFrame(rows, columns=cols)
+    # typed even when empty (one lifter: no linkage), so the table's columns keep their
+    # types (an empty frame of object columns lands in DuckDB as type NULL)
+    return pd.DataFrame(rows, columns=list(DENDROGRAM_DTYPES)).astype(DENDROGRAM_DTYPES)
 
 
 def pca_table(fits: dict[str, LiftFit]) -> pd.DataFrame:

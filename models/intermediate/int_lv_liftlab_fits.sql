@@ -58,10 +58,7 @@ window_members as (
 window_points as (
 
     select
-        windows.lifter_id,
-        windows.lift,
-        windows.window_days,
-        windows.window_end_date,
+        windows.window_id,
         window_members.workout_rank,
         max(window_members.training_date) as training_date,
         window_members.load_kg,
@@ -78,9 +75,6 @@ window_points as (
     on window_members.window_id = windows.window_id
     group by
         windows.window_id,
-        windows.lifter_id,
-        windows.lift,
-        windows.window_days,
         windows.window_end_date,
         window_members.workout_rank,
         window_members.load_kg
@@ -90,10 +84,7 @@ window_points as (
 first_pass as (
 
     select
-        lifter_id,
-        lift,
-        window_days,
-        window_end_date,
+        window_id,
         sum(recency_weight) as sum_w,
         sum(recency_weight * load_kg) / sum(recency_weight) as mean_x,
         sum(recency_weight * velocity_m_s) / sum(recency_weight) as mean_y,
@@ -102,7 +93,7 @@ first_pass as (
         - sum(recency_weight * load_kg) * sum(recency_weight * velocity_m_s)
         / sum(recency_weight) as sxy
     from window_points
-    group by lifter_id, lift, window_days, window_end_date
+    group by window_id
 
 ),
 
@@ -122,11 +113,7 @@ first_residuals as (
         ) as leverage
     from window_points
     inner join first_pass
-    on
-        window_points.lifter_id = first_pass.lifter_id
-        and window_points.lift = first_pass.lift
-        and window_points.window_days = first_pass.window_days
-        and window_points.window_end_date = first_pass.window_end_date
+    on window_points.window_id = first_pass.window_id
 
 ),
 
@@ -135,13 +122,10 @@ robust_scales as (
     -- an aggregate joined back rather than a median() window: the same scale, without
     -- sorting the points of every window
     select
-        lifter_id,
-        lift,
-        window_days,
-        window_end_date,
+        window_id,
         1.4826 * median(abs(residual_m_s)) as robust_scale_m_s
     from first_residuals
-    group by lifter_id, lift, window_days, window_end_date
+    group by window_id
 
 ),
 
@@ -152,11 +136,7 @@ robust_weights as (
         robust_scales.robust_scale_m_s
     from first_residuals
     inner join robust_scales
-    on
-        first_residuals.lifter_id = robust_scales.lifter_id
-        and first_residuals.lift = robust_scales.lift
-        and first_residuals.window_days = robust_scales.window_days
-        and first_residuals.window_end_date = robust_scales.window_end_date
+    on first_residuals.window_id = robust_scales.window_id
 
 ),
 
@@ -183,10 +163,7 @@ huber as (
 second_pass as (
 
     select
-        lifter_id,
-        lift,
-        window_days,
-        window_end_date,
+        window_id,
         count(*) as n_points,
         count(distinct training_date) as n_sessions,
         sum(n_sets)::bigint as n_sets,
@@ -206,17 +183,14 @@ second_pass as (
         sum(fit_weight * fit_weight * load_kg) as sum_w2_x,
         sum(fit_weight * fit_weight * load_kg * load_kg) as sum_w2_x2
     from huber
-    group by lifter_id, lift, window_days, window_end_date
+    group by window_id
 
 ),
 
-final as (
+fits as (
 
     select
-        lifter_id,
-        lift,
-        window_days,
-        window_end_date,
+        window_id,
         n_points,
         n_sessions,
         n_sets,
@@ -246,6 +220,20 @@ final as (
             when sxx > 0 and syy > 0 then least(1.0, sxy * sxy / (sxx * syy))
         end as r_squared
     from second_pass
+
+),
+
+final as (
+
+    select
+        windows.lifter_id,
+        windows.lift,
+        windows.window_days,
+        windows.window_end_date,
+        fits.* exclude (fits.window_id)
+    from fits
+    inner join windows
+    on fits.window_id = windows.window_id
 
 )
 

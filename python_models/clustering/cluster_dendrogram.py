@@ -1,6 +1,8 @@
 """Drawing coordinates of the last 25 merges per lift (the study's truncated dendrogram),
 with the cut-off height; read from cluster_linkage."""
 
+import pandas as pd
+
 from liftlab.clustering.pipeline import dendrogram_table
 
 
@@ -9,6 +11,7 @@ def model(dbt, session):
     linkage = dbt.ref("cluster_linkage").df()
     out = dendrogram_table(linkage)
     keys = linkage[["experiment", "config_hash"]].drop_duplicates()
-    out["experiment"] = keys["experiment"].iloc[0] if len(keys) else None
-    out["config_hash"] = keys["config_hash"].iloc[0] if len(keys) else None
+    for key in ("experiment", "config_hash"):
+        value = keys[key].iloc[0] if len(keys) else None
+        out[key] = pd.Series(value, index=out.index, dtype="string")
     return out
