@@ -2,10 +2,10 @@
 
 One row per rep the classifier reads: ``int_reps_decoded.is_plausible`` (:data:`CLASSIFIER_REP`:
 kept, usable by the app's rule and plausible for the lift, the rule written once in that SQL
-model), built from the columns of ``int_reps_decoded`` and ``int_sets_aggregated`` (see
-docs/warehouse-contract.md). Both paths (DataFrames here, DuckDB relations in
-:mod:`liftlab.ml.warehouse`) filter on that one column, so ``set_rep_count`` is the set's
-``int_sets_aggregated.rep_count_plausible``.
+model), built from the columns of ``int_reps_decoded`` and ``int_sets_aggregated`` (their
+enforced contracts: models/intermediate/_int__models.yml). Both paths (DataFrames here,
+DuckDB relations in :mod:`liftlab.ml.warehouse`) filter on that one column, so
+``set_rep_count`` is the set's ``int_sets_aggregated.rep_count_plausible``.
 
 Feature groups (all numeric; missing values stay NaN and are imputed inside the model
 pipelines, or handled natively by histogram gradient boosting):
