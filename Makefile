@@ -13,7 +13,7 @@ WAREHOUSE ?= warehouse/liftlab.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup setup-reports setup-browser run test lint serve bench clean
+.PHONY: setup setup-reports setup-browser run test lint serve docs bench clean
 
 ## setup: create .venv with the pinned dependencies and the `liftlab` command (quick when nothing changed)
 setup: $(STAMP)
@@ -55,6 +55,10 @@ lint: setup
 ## serve: serve the built report site on 127.0.0.1 (after `make run`)
 serve: setup
 	$(BIN)/liftlab report --warehouse $(WAREHOUSE) --no-build --serve
+
+## docs: dbt's documentation of the warehouse as one static page, build/dbt-docs/static_index.html (after `make run`)
+docs: setup
+	LIFTLAB_WAREHOUSE=$(WAREHOUSE) $(BIN)/dbt docs generate --static --project-dir . --profiles-dir . --target-path build/dbt-docs
 
 ## bench: time liftlab against the pandas baseline at 10k, 211k and 2M reps; writes BENCHMARKS.md
 bench: setup
