@@ -295,8 +295,10 @@ usability as (
                 then 'missing_velocity'
             when not isfinite(mean_velocity_m_s_value) or not isfinite(peak_velocity_m_s_value)
                 then 'non_finite_velocity'
-            when mean_velocity_m_s_value < 0 or mean_velocity_m_s_value >= 10
-                or peak_velocity_m_s_value < 0 or peak_velocity_m_s_value >= 10
+            when mean_velocity_m_s_value < 0
+                or mean_velocity_m_s_value >= {{ var('app_usable_velocity_limit_m_s') }}
+                or peak_velocity_m_s_value < 0
+                or peak_velocity_m_s_value >= {{ var('app_usable_velocity_limit_m_s') }}
                 then 'velocity_out_of_range'
         end as unusable_reason
     from dispositioned
@@ -350,7 +352,11 @@ plausibility as (
                 then 'duration_implausible'
             when
                 peak_acceleration_m_s2 is not null
-                and (not isfinite(peak_acceleration_m_s2) or abs(peak_acceleration_m_s2) > 500)
+                and (
+                    not isfinite(peak_acceleration_m_s2)
+                    or abs(peak_acceleration_m_s2)
+                    > {{ var('max_plausible_peak_acceleration_m_s2') }}
+                )
                 then 'acceleration_implausible'
         end as implausible_measurement
     from usable
