@@ -37,6 +37,8 @@ from typing import Any
 
 import yaml
 
+from liftlab.lifts import LIFTS
+
 
 class ConfigError(ValueError):
     """An invalid clustering configuration value."""
@@ -57,7 +59,6 @@ FEATURES: dict[str, tuple[str, str]] = {
     "relative_load": ("load_kg", "fraction of best load"),
 }
 AGGREGATORS = ("mean", "median", "min", "max", "std", "p90")
-LIFTS = ("squat", "bench_press", "deadlift", "overhead_press", "barbell_row", "power_clean")
 LIFT_MODES = ("each", "all")
 GROUP_BYS = ("lifter", "lifter_workout")
 IMPUTATIONS = ("median", "mean", "zero", "drop")

@@ -78,15 +78,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LIFTS: tuple[str, ...] = (
-    "squat",
-    "bench_press",
-    "deadlift",
-    "overhead_press",
-    "barbell_row",
-    "power_clean",
-)
-STUDY_LIFTS: tuple[str, ...] = ("squat", "bench_press", "deadlift")
+from liftlab.lifts import LIFTS
+
 LB_KG = 0.45359237
 DEVICE_NOISE_CV = 0.03
 TICK_UM = 300.0  # encoder tick distance in micrometres: value_us = TICK_UM / v_m_s

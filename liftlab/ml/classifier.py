@@ -36,17 +36,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from liftlab.lifts import LIFTS, STUDY_LIFTS
 from liftlab.ml.features import DEFAULT_FEATURES, STUDY_FEATURES, validate_features
 
-LIFTS: tuple[str, ...] = (
-    "squat",
-    "bench_press",
-    "deadlift",
-    "overhead_press",
-    "barbell_row",
-    "power_clean",
-)
-STUDY_LIFTS: tuple[str, ...] = ("squat", "bench_press", "deadlift")
 SCOPES: dict[str, tuple[str, ...]] = {"study3": STUDY_LIFTS, "all6": LIFTS}
 LEVELS: tuple[str, ...] = ("rep", "set")
 ESTIMATORS: tuple[str, ...] = (
