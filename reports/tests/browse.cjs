@@ -147,13 +147,15 @@ async function numberLine(page) {
 		defaultViewport: { width: 1280, height: 900 }
 	});
 	const report = { pages: {} };
-	// watchdog: report what was gathered and fail instead of hanging
+	// watchdog: report what was gathered and fail instead of hanging. A guard against a
+	// hang, not a speed target: a run over every page took 200 s once with the 2 CPUs
+	// busy (the lifter choice alone 81 s), so the default leaves room for a slow machine
 	const watchdog = setTimeout(() => {
 		step('watchdog: giving up');
 		report.timedOut = true;
 		process.stdout.write(JSON.stringify(report));
 		process.exit(2);
-	}, Number(process.env.BROWSE_TIMEOUT_MS || 200000));
+	}, Number(process.env.BROWSE_TIMEOUT_MS || 480000));
 	try {
 		for (const route of pages) {
 			// a fresh context per page: no service worker or cache carried over

@@ -260,7 +260,7 @@ def browsed(report_site) -> dict:
         cwd=REPORTS,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,  # beyond browse.cjs's own watchdog (480 s), which reports what it gathered
         check=False,
     )
     assert completed.returncode == 0, f"browser run failed:\n{completed.stderr[-4000:]}"
