@@ -13,16 +13,12 @@ from pathlib import Path
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "lifts.csv"
 
 
-def _read_seed(path: Path = SEED) -> list[dict[str, str]]:
+def read_lifts(path: Path = SEED) -> list[dict[str, str]]:
+    """The seed's rows, in its order."""
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
-def lift_names(*, study_only: bool = False, path: Path = SEED) -> tuple[str, ...]:
-    """The seed's lifts in its order; ``study_only``: those with ``is_study_lift``."""
-    rows = _read_seed(path)
-    return tuple(r["lift"] for r in rows if not study_only or r["is_study_lift"] == "true")
-
-
-LIFTS: tuple[str, ...] = lift_names()
-STUDY_LIFTS: tuple[str, ...] = lift_names(study_only=True)
+_ROWS = read_lifts()
+LIFTS: tuple[str, ...] = tuple(row["lift"] for row in _ROWS)
+STUDY_LIFTS: tuple[str, ...] = tuple(row["lift"] for row in _ROWS if row["is_study_lift"] == "true")
