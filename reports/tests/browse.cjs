@@ -248,14 +248,18 @@ async function numberLine(page) {
 							);
 							return now !== old && now !== '[]';
 						},
-						{ timeout: 20000, polling: 250 },
+						// the chart redraws after DuckDB-WASM has run the page's queries again: seconds
+						// on a quiet machine, over a minute with both CPUs busy
+						{ timeout: Number(process.env.BROWSE_REDRAW_TIMEOUT_MS || 120000), polling: 250 },
 						JSON.stringify(
 							(result.charts.find((c) => c.container === 'number-line')?.series || [])
 								.filter((s) => String(s.name).startsWith('lifter:'))
 								.map((s) => s.data)
 						)
 					)
-					.catch(() => {});
+					.catch((err) => {
+						result.redrawError = String(err && err.message ? err.message : err);
+					});
 				await settle(page, 1);
 				result.after = { ...(await numberLine(page)), charts: await page.evaluate(chartsInPage) };
 				await within(

@@ -311,6 +311,7 @@ def test_lifter_dropdown_moves_the_number_line(browsed: dict, report_site) -> No
     )
     assert after["lifter"] == browsed["chosen"] != before["lifter"], lifter_page.get("chooseErrors")
     shown = _number_line_in_page(after["charts"])
+    assert shown, f"the number line did not redraw: {lifter_page.get('redrawError')}"
     _assert_same_number_line(
         shown, _number_line_in_warehouse(warehouse, after["lifter"], after["lift"])
     )
