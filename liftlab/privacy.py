@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-SALT_ENV_VAR = "LIFTLAB_ID_SALT"
+from liftlab import environment
+
+SALT_ENV_VAR = environment.ID_SALT
 DEFAULT_SALT = "liftlab-demo-salt"
 DIGEST_HEX_CHARS = 16
 # The DuckDB variable the pseudonymize macro reads (macros/pseudonymize.sql).
@@ -39,7 +40,7 @@ class DefaultSaltRefused(RuntimeError):
 
 def id_salt() -> str:
     """The salt in force: ``$LIFTLAB_ID_SALT`` or the documented default."""
-    return os.environ.get(SALT_ENV_VAR) or DEFAULT_SALT
+    return environment.setting(SALT_ENV_VAR) or DEFAULT_SALT
 
 
 def pseudonymize(value: str, salt: str | None = None) -> str:

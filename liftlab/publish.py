@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from liftlab import environment
+
 LOCK_SUFFIX = ".lock"
 BUILD_SUFFIX = ".build"
 FAILED_SUFFIX = ".failed"
@@ -38,9 +40,9 @@ BUILD_LOG_TABLE = "build_log"
 # what a full rebuild keeps from the published warehouse: the builds' own log, the
 # append-only clustering run log (an incremental dbt model, also written by `liftlab tune`)
 # and the promotions of `liftlab tune --best`; everything else is rebuilt from the input
-CARRIED_TABLES = (BUILD_LOG_TABLE, "cluster_runs", "cluster_promotions")
+CARRIED_TABLES = (BUILD_LOG_TABLE, "cluster_runs", "cluster_tuning_runs", "cluster_promotions")
 # fault injection for the tests: the named point of a build kills its own process there
-ABORT_ENV_VAR = "LIFTLAB_TEST_ABORT_AT"
+ABORT_ENV_VAR = environment.TEST_ABORT_AT
 ABORT_POINTS = ("landing", "dbt", "checkpoint", "publish")
 
 BUILD_LOG_DDL = f"""
@@ -82,7 +84,7 @@ def sibling(warehouse: Path, suffix: str) -> Path:
 
 def abort_point(name: str) -> None:
     """Kill this process at ``name`` when $LIFTLAB_TEST_ABORT_AT says so (the tests' kill)."""
-    if os.environ.get(ABORT_ENV_VAR) == name:
+    if environment.setting(ABORT_ENV_VAR) == name:
         sys.stdout.flush()
         os._exit(137)
 

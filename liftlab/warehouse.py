@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-PROJECT_DIR_ENV_VAR = "LIFTLAB_PROJECT_DIR"
-WAREHOUSE_ENV_VAR = "LIFTLAB_WAREHOUSE"
+from liftlab import environment
+
 DEFAULT_WAREHOUSE = "warehouse/liftlab.duckdb"
 # DuckDB's buffer-manager limit for every connection liftlab opens and for dbt's (profiles.yml):
 # a size such as '4GB', or a share of RAM; '80%' is DuckDB's own default.
-MEMORY_LIMIT_ENV_VAR = "LIFTLAB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "80%"
 
 
@@ -24,7 +25,7 @@ class DbtFailed(RuntimeError):
 
 def project_dir() -> Path:
     """The dbt project: $LIFTLAB_PROJECT_DIR, else the checkout this package sits in."""
-    configured = os.environ.get(PROJECT_DIR_ENV_VAR)
+    configured = environment.setting(environment.PROJECT_DIR)
     if configured:
         return Path(configured).resolve()
     here = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def project_dir() -> Path:
 
 def warehouse_path(warehouse: str | None = None) -> Path:
     """The DuckDB file: the argument, else $LIFTLAB_WAREHOUSE, else the project default."""
-    chosen = warehouse or os.environ.get(WAREHOUSE_ENV_VAR) or DEFAULT_WAREHOUSE
+    chosen = warehouse or environment.setting(environment.WAREHOUSE) or DEFAULT_WAREHOUSE
     path = Path(chosen)
     if not path.is_absolute():
         path = (Path.cwd() / path) if warehouse else (project_dir() / path)
@@ -48,7 +49,7 @@ def warehouse_path(warehouse: str | None = None) -> Path:
 
 def memory_limit() -> str:
     """The DuckDB memory_limit in force: $LIFTLAB_MEMORY_LIMIT, else DuckDB's default."""
-    return os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
+    return environment.setting(environment.MEMORY_LIMIT) or DEFAULT_MEMORY_LIMIT
 
 
 def connect(path: str | os.PathLike, *, read_only: bool = False):
@@ -58,35 +59,36 @@ def connect(path: str | os.PathLike, *, read_only: bool = False):
     return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
 
 
-def dbt_environment(warehouse: Path) -> None:
-    """Point dbt's profile at ``warehouse`` and keep dbt quiet about telemetry."""
-    os.environ[WAREHOUSE_ENV_VAR] = str(warehouse)
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-
-
 def dbt_executable() -> str:
     """The `dbt` of this environment (beside the running Python), else the one on PATH."""
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
-def run_dbt(arguments: Sequence[str], warehouse: Path, *, quiet: bool = False) -> None:
+def run_dbt(
+    arguments: Sequence[str],
+    warehouse: Path,
+    *,
+    quiet: bool = False,
+    dbt_vars: Mapping[str, Any] | None = None,
+) -> None:
     """Run a dbt command against ``warehouse`` in a child process (so that no DuckDB
-    connection outlives it in this one); raise DbtFailed on failure. The child inherits
-    the descriptors marked inheritable (the writer lock of liftlab.publish: a dbt left
-    running by a killed build keeps the warehouse locked)."""
-    dbt_environment(warehouse)
+    connection outlives it in this one), with ``dbt_vars`` as its ``--vars``; raise
+    DbtFailed on failure. The child inherits the descriptors marked inheritable (the writer
+    lock of liftlab.publish: a dbt left running by a killed build keeps the warehouse
+    locked)."""
     project = project_dir()
     argv = [
         dbt_executable(),
         *(["--quiet"] if quiet else []),
         *arguments,
+        *(["--vars", json.dumps(dict(dbt_vars), sort_keys=True)] if dbt_vars else []),
         "--project-dir",
         str(project),
         "--profiles-dir",
         str(project),
     ]
-    completed = subprocess.run(argv, cwd=project, check=False, close_fds=False)
+    env = environment.for_child(**{environment.WAREHOUSE: str(warehouse)})
+    completed = subprocess.run(argv, cwd=project, check=False, close_fds=False, env=env)
     if completed.returncode != 0:
         raise DbtFailed(f"dbt {' '.join(arguments)} failed (exit {completed.returncode})")

@@ -9,11 +9,11 @@ layer. Nothing here asserts a time: figures are printed and written, not tested.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from liftlab import environment
 from liftlab.bench.measure import Measurement, machine_description, measure_command
 from liftlab.bench.plot import scaling_svg
 from liftlab.warehouse import dbt_executable, project_dir
@@ -105,12 +105,9 @@ def run_scale(
     target_path = work / f"dbt_target_{target_reps}"
     log = work / f"log_{target_reps}.txt"
     python = sys.executable
-    env = {
-        **os.environ,
-        "LIFTLAB_WAREHOUSE": str(warehouse),
-        "LIFTLAB_MEMORY_LIMIT": memory_limit,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = environment.for_child(
+        **{environment.WAREHOUSE: str(warehouse), environment.MEMORY_LIMIT: memory_limit}
+    )
     if not data.exists():
         generate = [python, "-m", "liftlab.cli", "generate", "--quiet", "--sets", str(sets)]
         generate += ["--lifters", str(lifters), "--seed", str(seed), "--out", str(data)]

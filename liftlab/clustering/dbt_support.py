@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from liftlab.clustering import fit_table, pipeline
-from liftlab.clustering.config import config_hash, resolve_config
+from liftlab.clustering.config import DEFAULT_EXPERIMENTS_FILE, config_hash, resolve_config
 from liftlab.clustering.features import source_columns
 
 PROMOTED_SUFFIX = ".clustering_promoted.yml"
@@ -60,7 +60,7 @@ def resolve(
     return resolve_config(
         str(experiment or "") or None,
         _overrides(overrides),
-        experiments_file=project_path(experiments_file or "config/clustering_experiments.yml"),
+        experiments_file=project_path(experiments_file or DEFAULT_EXPERIMENTS_FILE),
         promoted_file=promoted,
     )
 
@@ -81,7 +81,7 @@ def logged_configs(
 
     names = [also_log] if isinstance(also_log, str) else list(also_log or [])
     configs = [cfg]
-    experiments_file = project_path(experiments_file or "config/clustering_experiments.yml")
+    experiments_file = project_path(experiments_file or DEFAULT_EXPERIMENTS_FILE)
     experiments = load_experiments(experiments_file) if experiments_file.is_file() else {}
     for name in names:
         if not name or (name not in experiments and name != "default"):
@@ -120,37 +120,23 @@ def in_force(relation):
     return frame, (configs[0] if configs else None)
 
 
-def ground_truth_path(setting: Any, relation) -> Path | None:
-    """The ground-truth file: the setting (var / $LIFTLAB_GROUND_TRUTH) when given; with none,
-    the generator's ``<stem>.truth_lifters.parquet`` beside the one export the warehouse
-    was built from, if it is there; ``none`` turns ARI off."""
+def ground_truth_path(setting: Any) -> Path | None:
+    """The ground-truth file the setting names (var ``clustering_ground_truth``, or
+    ``liftlab tune --truth``), or None when it names none (empty, or ``none``). Never a
+    file guessed from the export's name: truth comes in only when someone says where."""
     text = str(setting or "").strip()
-    if text.lower() == "none":
+    if not text or text.lower() == "none":
         return None
-    if text:
-        return project_path(text)
-    try:
-        from liftlab.generator.writer import sidecar_paths
-    except ImportError:  # pragma: no cover - the generator is part of liftlab
-        return None
-    if relation is None or "source_file" not in relation.columns:
-        return None
-    files = relation.project('"source_file"').distinct().df()["source_file"].dropna()
-    if len(files) != 1:
-        return None
-    candidate = sidecar_paths(Path(str(files.iloc[0])))["truth_lifters"]
-    return candidate if candidate.is_file() else None
+    return project_path(text)
 
 
-def truth(setting: Any, relation=None):
+def truth(setting: Any):
     """Ground truth keyed by lifter_id, or None (see :func:`ground_truth_path`)."""
-    path = ground_truth_path(setting, relation) if relation is not None else None
-    if relation is None and setting and str(setting).lower() != "none":
-        path = project_path(str(setting))
+    path = ground_truth_path(setting)
     return pipeline.load_truth(str(path)) if path else None
 
 
-def evaluate_runs(fitted, ground_truth: Any, sets_relation=None):
+def evaluate_runs(fitted, ground_truth: Any):
     """``cluster_runs`` rows of a build from the fit table ``fitted``: the configuration in
     force, then the others it holds (``clustering_also_log``), all with the same time
     stamp; ARI against the ground truth (see :func:`ground_truth_path`)."""
@@ -158,7 +144,7 @@ def evaluate_runs(fitted, ground_truth: Any, sets_relation=None):
 
     import pandas as pd
 
-    known = truth(ground_truth, sets_relation)
+    known = truth(ground_truth)
     run_at = datetime.now(UTC).replace(tzinfo=None)
     frames = [pd.DataFrame(columns=pipeline.RUN_COLUMNS)]
     for cfg in fit_table.configs_of(fitted):

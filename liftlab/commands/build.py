@@ -4,14 +4,11 @@ publish the result (write-audit-publish, liftlab/publish.py)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from liftlab.privacy import DefaultSaltRefused, check_default_salt
-from liftlab.warehouse import DbtFailed, connect, dbt_environment, run_dbt, warehouse_path
+from liftlab.warehouse import DbtFailed, connect, run_dbt, warehouse_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "salt, instead of warning (set LIFTLAB_ID_SALT)",
     )
     parser.add_argument(
+        "--ground-truth",
+        metavar="FILE",
+        help="the generator's <stem>.truth_lifters.parquet of this input: cluster_runs then "
+        "scores the clusters against it (ARI); never looked for beside the input",
+    )
+    parser.add_argument(
         "--discard-failed",
         action="store_true",
         help="remove a failed build instead of keeping it as <warehouse>.failed",
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         skip_quality=args.skip_quality,
         discard_failed=getattr(args, "discard_failed", False),
         strict=getattr(args, "strict", False),
+        ground_truth=getattr(args, "ground_truth", None),
     )
 
 
@@ -88,27 +92,51 @@ def build(
     skip_quality: bool = False,
     strict: bool = False,
     discard_failed: bool = False,
+    ground_truth: str | Path | None = None,
 ) -> None:
     """Land ``data``, build every model and test, run the quality checkpoint, all on a
     private build file beside ``warehouse``; publish it onto ``warehouse`` only when every
-    step passed. Raises NothingToBuild, WarehouseBusy, FileNotFoundError, DbtFailed or
-    liftlab.quality.QualityFailed (a DbtFailed); the published file is then unchanged."""
+    step passed. ``ground_truth``: the generator's truth file of ``data``, for ARI (var
+    ``clustering_ground_truth``). Raises NothingToBuild, WarehouseBusy, FileNotFoundError,
+    DbtFailed or liftlab.quality.QualityFailed (a DbtFailed); the published file is then
+    unchanged."""
     from liftlab import publish
 
     check_default_salt(data, strict=strict)
     warehouse = Path(warehouse).resolve()
     files = publish.check_inputs(data)
+    if ground_truth and not Path(ground_truth).is_file():
+        raise FileNotFoundError(f"no ground-truth file {ground_truth}")
     session = publish.BuildSession(warehouse, append=append, discard_failed=discard_failed)
-    try:
-        with session, _promoted_file_of(warehouse):
-            _land_build_check_publish(session, data, files, quiet=quiet, skip_quality=skip_quality)
-    finally:
-        # as before the build file: a later dbt run of this process targets the warehouse
-        dbt_environment(warehouse)
+    with session:
+        _land_build_check_publish(
+            session,
+            data,
+            files,
+            quiet=quiet,
+            skip_quality=skip_quality,
+            dbt_vars=build_vars(warehouse, ground_truth),
+        )
     print(f"published build {session.build_id} to {warehouse}")
 
 
-def _land_build_check_publish(session, data: str, files, *, quiet: bool, skip_quality: bool):
+def build_vars(warehouse: Path, ground_truth: str | Path | None) -> dict[str, str]:
+    """The dbt vars a build sets: the published warehouse's promoted clustering (the
+    models would look beside the build file otherwise) unless $LIFTLAB_CLUSTERING_PROMOTED
+    names one, and the ground truth when given."""
+    from liftlab import environment
+    from liftlab.clustering.dbt_support import promoted_file_for
+
+    promoted = environment.setting(environment.CLUSTERING_PROMOTED)
+    dbt_vars = {"clustering_promoted_file": str(promoted or promoted_file_for(warehouse))}
+    if ground_truth:
+        dbt_vars["clustering_ground_truth"] = str(Path(ground_truth).resolve())
+    return dbt_vars
+
+
+def _land_build_check_publish(
+    session, data: str, files, *, quiet: bool, skip_quality: bool, dbt_vars: dict[str, str]
+):
     from liftlab import publish
     from liftlab.landing import land
     from liftlab.warehouse import project_dir
@@ -122,7 +150,7 @@ def _land_build_check_publish(session, data: str, files, *, quiet: bool, skip_qu
         f" ({summary.files_unchanged} unchanged, {summary.file_problems} file problem(s))"
         f" for {session.warehouse} (build {session.build_id})"
     )
-    run_dbt(["build"], session.path, quiet=quiet)
+    run_dbt(["build"], session.path, quiet=quiet, dbt_vars=dbt_vars)
     publish.abort_point("dbt")
     report = None
     if not skip_quality:
@@ -142,20 +170,3 @@ def _land_build_check_publish(session, data: str, files, *, quiet: bool, skip_qu
         report=report,
     )
     session.publish(row)
-
-
-@contextlib.contextmanager
-def _promoted_file_of(warehouse: Path) -> Iterator[None]:
-    """Point the clustering models at the published warehouse's promoted configuration
-    (they would look beside the build file otherwise), unless one is set explicitly."""
-    from liftlab.clustering.dbt_support import promoted_file_for
-
-    name = "LIFTLAB_CLUSTERING_PROMOTED"
-    if os.environ.get(name):
-        yield
-        return
-    os.environ[name] = str(promoted_file_for(warehouse))
-    try:
-        yield
-    finally:
-        os.environ.pop(name, None)

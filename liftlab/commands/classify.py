@@ -111,7 +111,6 @@ def build_intermediate(data: str, database: Path, *, quiet: bool = True) -> None
 
 def classify(data: str, *, warehouse=None, model_dir=None, version=None, quiet=True):
     """Every kept set of the export with the saved model's prediction (a DataFrame)."""
-    import os
     import tempfile
 
     import duckdb
@@ -119,22 +118,14 @@ def classify(data: str, *, warehouse=None, model_dir=None, version=None, quiet=T
     from liftlab.landing import resolve_inputs
     from liftlab.ml.classifier import predict_sets, typed_lifts
     from liftlab.ml.warehouse import rep_features
-    from liftlab.warehouse import WAREHOUSE_ENV_VAR
 
     if not resolve_inputs(data):  # raises FileNotFoundError when nothing matches
         raise FileNotFoundError(f"no export file in {data!r}")
     artifact = find_artifact(warehouse, model_dir, version)
     print(f"classifier {artifact.version} ({artifact.directory})", file=sys.stderr)
-    previous = os.environ.get(WAREHOUSE_ENV_VAR)
     with tempfile.TemporaryDirectory(prefix="liftlab-classify-") as tmp:
         database = Path(tmp) / "export.duckdb"
-        try:
-            build_intermediate(data, database, quiet=quiet)
-        finally:
-            if previous is None:
-                os.environ.pop(WAREHOUSE_ENV_VAR, None)
-            else:
-                os.environ[WAREHOUSE_ENV_VAR] = previous
+        build_intermediate(data, database, quiet=quiet)
         with duckdb.connect(str(database)) as con:  # dbt may still hold it open
             sets = con.sql(
                 "select set_id, typed_lift, typed_lift_status from int_sets_aggregated"

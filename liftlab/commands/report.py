@@ -294,13 +294,11 @@ def _sql_path(path: Path) -> str:
 
 
 def _npm_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        CI="true",
-        DO_NOT_TRACK="1",
-        EVIDENCE_TELEMETRY="false",
-        NODE_OPTIONS=env.get("NODE_OPTIONS", "--max-old-space-size=4096"),
-    )
+    from liftlab import environment
+
+    env = environment.for_child()
+    env.update(CI="true", EVIDENCE_TELEMETRY="false")
+    env.setdefault("NODE_OPTIONS", "--max-old-space-size=4096")
     return env
 
 

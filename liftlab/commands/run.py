@@ -17,6 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"input export(s); default: the generated default dataset ({DEFAULT_DATA})",
     )
     parser.add_argument("--warehouse", help="DuckDB file (default: warehouse/liftlab.duckdb)")
+    parser.add_argument(
+        "--ground-truth",
+        metavar="FILE",
+        help="the generator's truth_lifters.parquet of --data, for ARI in cluster_runs "
+        "(default: the default dataset's, which this command generated; none for --data)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
 
     warehouse = warehouse_path(args.warehouse)
     data = args.data or str(ensure_default_data())
-    code = run_build("liftlab run", data, warehouse, quiet=True)
+    truth = args.ground_truth or (None if args.data else default_ground_truth(Path(data)))
+    code = run_build("liftlab run", data, warehouse, quiet=True, ground_truth=truth)
     if code == 0:
         print(summary(warehouse))
     return code
@@ -41,6 +48,15 @@ def ensure_default_data() -> Path:
         if code:
             raise SystemExit(code)
     return path
+
+
+def default_ground_truth(default_data: Path) -> Path | None:
+    """The truth file `liftlab generate` wrote with the default dataset (named by the
+    generator's own rule: this command made both), if it is there."""
+    from liftlab.generator.writer import sidecar_paths
+
+    path = sidecar_paths(default_data)["truth_lifters"]
+    return path if path.is_file() else None
 
 
 SUMMARY_QUERY = """

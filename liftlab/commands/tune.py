@@ -8,12 +8,15 @@
       linkage: [ward, average]
       cut: [{method: fraction, value: 0.55}, {method: n_clusters, value: 4}]
 
-Each configuration is clustered on ``fct_sets`` of the warehouse and appended to the
-``cluster_runs`` table (one row per lift); a ranked table is printed. With a ground-truth
-file (``--truth`` or ``$LIFTLAB_GROUND_TRUTH``: the generator's ``*.truth_lifters.parquet``)
-runs are ranked by adjusted Rand index, otherwise by silhouette.
+Each configuration is clustered on ``fct_sets`` of the warehouse and appended to
+``liftlab tune``'s own table ``cluster_tuning_runs`` (one row per lift; a declared source that
+no dbt ``--full-refresh`` touches, liftlab.clustering.run_log); a ranked table is printed.
+With a ground-truth file (``--truth`` or ``$LIFTLAB_GROUND_TRUTH``: the generator's
+``*.truth_lifters.parquet``; never guessed) runs are ranked by adjusted Rand index, otherwise
+by silhouette.
 
-``liftlab tune --best [--run-id ID]`` promotes the best (or the given) logged run: its
+``liftlab tune --best [--run-id ID]`` promotes the best (or the given) run logged by a build
+(``cluster_runs``) or by tuning (``cluster_tuning_runs``): its
 configuration is written to the promoted-config file (``--promoted-file``, default
 ``$LIFTLAB_CLUSTERING_PROMOTED``, else ``<warehouse stem>.clustering_promoted.yml`` beside
 the warehouse, e.g. ``warehouse/liftlab.clustering_promoted.yml``), which the dbt
@@ -23,7 +26,7 @@ clustering models read when no experiment is named, and the promotion is recorde
 
 ``liftlab tune --ui [--port N]`` serves the same loop as a form (``liftlab/tune_ui/``): a
 Streamlit app on 127.0.0.1 that clusters with the settings chosen, logs a run with
-:func:`append_runs` and promotes it with :func:`promote`.
+``run_log.append_tuning_runs`` and promotes it with :func:`promote`.
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ import os
 import sys
 from typing import Any
 
-DEFAULT_WAREHOUSE = "warehouse/liftlab.duckdb"
+from liftlab import environment
+from liftlab.clustering.config import DEFAULT_EXPERIMENTS_FILE
+from liftlab.warehouse import DEFAULT_WAREHOUSE
+
 RANK_METRICS = (
     "ari",
     "silhouette",
@@ -61,23 +67,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--warehouse",
-        default=os.environ.get("LIFTLAB_WAREHOUSE", DEFAULT_WAREHOUSE),
+        default=environment.setting(environment.WAREHOUSE) or DEFAULT_WAREHOUSE,
         help="DuckDB warehouse file (default: $LIFTLAB_WAREHOUSE or %(default)s)",
     )
     parser.add_argument(
         "--truth",
-        default=os.environ.get("LIFTLAB_GROUND_TRUTH"),
+        default=environment.setting(environment.GROUND_TRUTH),
         help="ground-truth lifters parquet (user_id, archetype) for ARI (default: "
-        "$LIFTLAB_GROUND_TRUTH, else the generator's file beside the landed export)",
+        "$LIFTLAB_GROUND_TRUTH; without either, no ARI)",
     )
     parser.add_argument(
         "--experiments",
-        default="config/clustering_experiments.yml",
+        default=str(DEFAULT_EXPERIMENTS_FILE),
         help="named experiments file (default: %(default)s)",
     )
     parser.add_argument(
         "--promoted-file",
-        default=os.environ.get("LIFTLAB_CLUSTERING_PROMOTED"),
+        default=environment.setting(environment.CLUSTERING_PROMOTED),
         help="where --best writes the promoted configuration (default: "
         "$LIFTLAB_CLUSTERING_PROMOTED, else <warehouse>.clustering_promoted.yml beside it)",
     )
@@ -127,25 +133,13 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-def append_runs(con, runs) -> None:
-    """Append rows to ``cluster_runs`` (created on first use with the dbt model's columns)."""
-    con.register("_new_runs", runs)
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'main' and table_name = 'cluster_runs'"
-    ).fetchall()[0][0]
-    if exists:
-        con.execute("insert into main.cluster_runs by name select * from _new_runs")
-    else:
-        con.execute("create table main.cluster_runs as select * from _new_runs")
-    con.unregister("_new_runs")
-
-
 def ranked_runs(con, run_ids: list[str] | None, rank_by: str | None):
     """One row per run: metrics averaged over its lifts, best first."""
     import pandas as pd
 
-    runs = con.execute("select * from main.cluster_runs").df()
+    from liftlab.clustering.run_log import read_runs
+
+    runs = read_runs(con)
     if run_ids is not None:
         runs = runs[runs["run_id"].isin(run_ids)]
     if runs.empty:
@@ -185,9 +179,8 @@ def run_grid(args) -> int:
     import yaml
     from tqdm import tqdm
 
-    from liftlab.clustering import pipeline
+    from liftlab.clustering import dbt_support, pipeline, run_log
     from liftlab.clustering.config import load_experiments, validate_config
-    from liftlab.clustering.dbt_support import ground_truth_path
     from liftlab.clustering.features import source_columns
 
     with open(args.grid, encoding="utf-8") as fh:
@@ -202,9 +195,7 @@ def run_grid(args) -> int:
     con = duckdb.connect(args.warehouse)
     try:
         sets = con.execute(f"select {select} from main.fct_sets").df()
-        # --truth / $LIFTLAB_GROUND_TRUTH, else the generator's file beside the export
-        truth_path = ground_truth_path(args.truth, None if args.truth else con.table("fct_sets"))
-        truth = pipeline.load_truth(str(truth_path)) if truth_path else None
+        truth = dbt_support.truth(args.truth)  # --truth / $LIFTLAB_GROUND_TRUTH only
         run_ids = []
         for cfg in tqdm(configs, desc="clustering runs", unit="run", file=sys.stderr):
             feats, fits = pipeline.fit_sets(sets, cfg)
@@ -212,13 +203,13 @@ def run_grid(args) -> int:
             runs = pipeline.evaluate(
                 fits, cfg, truth=truth, source="tune", data_fingerprint=fingerprint
             )
-            append_runs(con, runs)
+            run_log.append_tuning_runs(con, runs)
             run_ids.append(runs["run_id"].iloc[0])
         summary, rank_by = ranked_runs(con, run_ids, args.rank_by)
     finally:
         con.close()
     _print_table(summary, rank_by, args.top)
-    print(f"\n{len(run_ids)} runs appended to cluster_runs in {args.warehouse}")
+    print(f"\n{len(run_ids)} runs appended to cluster_tuning_runs in {args.warehouse}")
     return 0
 
 
@@ -237,11 +228,11 @@ def promote(con, run_id: str | None, rank_by: str | None, promoted_file, warehou
 
     summary, rank_by = ranked_runs(con, None, rank_by)
     if summary.empty:
-        raise LookupError("no runs in cluster_runs: run `liftlab tune --grid FILE` first")
+        raise LookupError("no logged runs: build the warehouse or run `liftlab tune --grid FILE`")
     if run_id:
         chosen = summary[summary["run_id"] == run_id]
         if chosen.empty:
-            raise LookupError(f"run {run_id!r} not found in cluster_runs")
+            raise LookupError(f"run {run_id!r} not found in cluster_runs or cluster_tuning_runs")
     else:
         chosen = summary.head(1)
     row = chosen.iloc[0]
@@ -303,14 +294,14 @@ def ui_command(args) -> tuple[list[str], dict[str, str]]:
     from importlib.util import find_spec
     from pathlib import Path
 
-    env = dict(os.environ)
-    env["LIFTLAB_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    values = {environment.WAREHOUSE: str(Path(args.warehouse).resolve())}
     for name, value in (
-        ("LIFTLAB_GROUND_TRUTH", args.truth),
-        ("LIFTLAB_CLUSTERING_PROMOTED", args.promoted_file),
+        (environment.GROUND_TRUTH, args.truth),
+        (environment.CLUSTERING_PROMOTED, args.promoted_file),
     ):
         if value:
-            env[name] = str(Path(value).resolve()) if value.lower() != "none" else value
+            values[name] = str(Path(value).resolve()) if value.lower() != "none" else value
+    env = environment.for_child(**values)
     script = find_spec("liftlab.tune_ui.app").origin  # the path, without running it
     command = [sys.executable, "-m", "streamlit", "run", str(script)]
     command += ["--server.address", "127.0.0.1", "--server.port", str(args.port)]

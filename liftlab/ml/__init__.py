@@ -7,9 +7,11 @@ tested without a warehouse.
 * :mod:`liftlab.ml.features` builds one row of features per usable rep from the
   ``int_reps_decoded`` / ``int_sets_aggregated`` columns (the study's six, shape of the
   speed trace, set context, label-free lifter context) and validates feature lists.
-* :mod:`liftlab.ml.classifier` defines the models, the lifter-grouped cross-validation
-  (rep level and set level), the final fit, set labelling and the typed / predicted lift
-  resolution rule.
+* :mod:`liftlab.ml.config`, :mod:`liftlab.ml.estimators`, :mod:`liftlab.ml.evaluation`
+  and :mod:`liftlab.ml.labelling`: the models and their settings, the lifter-grouped
+  cross-validation (rep level and set level) and the final fit, set labelling;
+  :mod:`liftlab.ml.classifier` names what callers use from the four. The typed / predicted
+  lift resolution rule is SQL (``fct_sets``).
 * :mod:`liftlab.ml.artifact` saves and loads the versioned model artifact.
 """
 

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from liftlab.ml.classifier import ClassifierConfig, TrainingResult
+from liftlab.ml.config import ClassifierConfig
+from liftlab.ml.evaluation import TrainingResult
 
 ARTIFACT_SUBDIR = Path("models") / "exercise_classifier"
 LATEST = "LATEST"

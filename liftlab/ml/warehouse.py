@@ -21,14 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from liftlab.lifts import LIFTS
 from liftlab.ml.artifact import default_root, load_artifact, save_artifact
-from liftlab.ml.classifier import (
-    LABELLED_STATUS,
-    LIFTS,
-    ClassifierConfig,
+from liftlab.ml.config import LABELLED_STATUS, ClassifierConfig
+from liftlab.ml.evaluation import (
     confusion_frame,
     isin,
-    label_sets,
     labelled_reps,
     metrics_frame,
     train_and_evaluate,
@@ -41,6 +39,7 @@ from liftlab.ml.features import (
     build_rep_features,
     trace_features_csr,
 )
+from liftlab.ml.labelling import label_sets
 from liftlab.ml.neighbours import REP_COLUMNS as SMOOTHING_COLUMNS
 
 REP_COLUMNS = (

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import duckdb
 
+from liftlab import environment
 from liftlab.quality.suites import ERROR, LIFT_BOUNDS_SQL, WARN, Check, LiftBounds, all_checks
 from liftlab.warehouse import DbtFailed, connect
 
 RESULTS_TABLE = "dq_expectation_results"
-DOCS_ENV_VAR = "LIFTLAB_QUALITY_DOCS"
+DOCS_ENV_VAR = environment.QUALITY_DOCS
 EXAMPLES_PER_EXPECTATION = 5
 SUMMARY_LINES = 20
 
@@ -105,7 +106,7 @@ def _summary_line(result: ExpectationResult) -> str:
 
 def default_docs_dir() -> Path:
     """$LIFTLAB_QUALITY_DOCS, else build/quality of the project."""
-    configured = os.environ.get(DOCS_ENV_VAR)
+    configured = environment.setting(DOCS_ENV_VAR)
     if configured:
         return Path(configured)
     from liftlab.warehouse import project_dir

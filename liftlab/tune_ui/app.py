@@ -236,14 +236,14 @@ st.dataframe(profiles, hide_index=True, key="profiles")
 
 # -- log and promote -----------------------------------------------------------------------
 st.subheader("Logged runs")
-if st.button("log this run", type="primary", help="append it to cluster_runs"):
+if st.button("log this run", type="primary", help="append it to cluster_tuning_runs"):
     try:
         logged_before = state.runs["run_id"].isin(runs["run_id"]).any()
         state.runs = data.log_run(settings, runs)
         if logged_before:
             st.info(f"run {row['run_id']} is already logged")
         else:
-            st.success(f"logged run {row['run_id']} to cluster_runs")
+            st.success(f"logged run {row['run_id']} to cluster_tuning_runs")
     except data.WarehouseError as exc:
         st.error(f"not logged: {exc}")
 summary = view.run_summary(state.runs)

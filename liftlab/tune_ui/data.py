@@ -11,7 +11,6 @@ long as one insert takes; when a build holds DuckDB's lock they raise
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from liftlab.clustering import pipeline
+from liftlab import environment
+from liftlab.clustering import dbt_support, pipeline, run_log
 from liftlab.clustering.config import FEATURES
 
 KEY_COLUMNS = ("set_id", "lifter_id", "lift", "workout_id")
@@ -38,17 +38,17 @@ class Settings:
     """Where the form reads and writes: the same defaults as ``liftlab tune``."""
 
     warehouse: Path
-    truth: str | None = None  # --truth / $LIFTLAB_GROUND_TRUTH; None: beside the export
+    truth: str | None = None  # --truth / $LIFTLAB_GROUND_TRUTH; None: no ARI
     promoted_file: str | None = None  # None: <warehouse stem>.clustering_promoted.yml
 
     @classmethod
     def from_environment(cls) -> Settings:
-        from liftlab.commands.tune import DEFAULT_WAREHOUSE
+        from liftlab.warehouse import DEFAULT_WAREHOUSE
 
         return cls(
-            warehouse=Path(os.environ.get("LIFTLAB_WAREHOUSE") or DEFAULT_WAREHOUSE),
-            truth=os.environ.get("LIFTLAB_GROUND_TRUTH") or None,
-            promoted_file=os.environ.get("LIFTLAB_CLUSTERING_PROMOTED") or None,
+            warehouse=Path(environment.setting(environment.WAREHOUSE) or DEFAULT_WAREHOUSE),
+            truth=environment.setting(environment.GROUND_TRUTH),
+            promoted_file=environment.setting(environment.CLUSTERING_PROMOTED),
         )
 
 
@@ -60,7 +60,7 @@ class Snapshot:
     fingerprint: str  # of ``sets``: keys the cached fits
     truth: pd.DataFrame | None
     truth_path: str | None
-    runs: pd.DataFrame  # cluster_runs as it was read (empty when never logged)
+    runs: pd.DataFrame  # the logged runs as read (run_log.read_runs; empty when none)
 
 
 def _busy_message(warehouse: Path) -> str:
@@ -109,18 +109,8 @@ def _has_table(con, name: str) -> bool:
     )
 
 
-def read_runs(con) -> pd.DataFrame:
-    return (
-        con.execute("select * from main.cluster_runs").df()
-        if _has_table(con, "cluster_runs")
-        else (pd.DataFrame(columns=pipeline.RUN_COLUMNS))
-    )
-
-
 def read_snapshot(settings: Settings) -> Snapshot:
     """Copy what the form needs out of the warehouse, then close it."""
-    from liftlab.clustering.dbt_support import ground_truth_path
-
     with connect(settings.warehouse, read_only=True) as con:
         if not _has_table(con, "fct_sets"):
             raise WarehouseError(
@@ -140,10 +130,8 @@ def read_snapshot(settings: Settings) -> Snapshot:
                 f"fct_sets in {settings.warehouse} has no sets with a lifter: nothing to "
                 "cluster (build it from an export with data)"
             )
-        truth_path = ground_truth_path(
-            settings.truth, None if settings.truth else con.table("main.fct_sets")
-        )
-        runs = read_runs(con)
+        truth_path = dbt_support.ground_truth_path(settings.truth)
+        runs = run_log.read_runs(con)
     truth = pipeline.load_truth(str(truth_path)) if truth_path else None
     return Snapshot(
         sets=sets,
@@ -155,15 +143,14 @@ def read_snapshot(settings: Settings) -> Snapshot:
 
 
 def log_run(settings: Settings, runs: pd.DataFrame) -> pd.DataFrame:
-    """Append a run's rows to ``cluster_runs`` (as ``liftlab tune --grid`` does); returns
-    the table as it is now. A run already logged (same run id) is not appended twice."""
-    from liftlab.commands.tune import append_runs
-
+    """Append a run's rows to ``cluster_tuning_runs`` (as ``liftlab tune --grid`` does);
+    returns every logged run as it is now. A run already logged (same run id) is not
+    appended twice."""
     with connect(settings.warehouse, read_only=False) as con:
-        logged = read_runs(con)
+        logged = run_log.read_runs(con)
         if not logged["run_id"].isin(runs["run_id"]).any():
-            append_runs(con, runs)
-            logged = read_runs(con)
+            run_log.append_tuning_runs(con, runs)
+            logged = run_log.read_runs(con)
     return logged
 
 
@@ -178,4 +165,4 @@ def promote_run(settings: Settings, run_id: str) -> tuple[dict, Path]:
 
 def reload_runs(settings: Settings) -> pd.DataFrame:
     with connect(settings.warehouse, read_only=True) as con:
-        return read_runs(con)
+        return run_log.read_runs(con)

@@ -18,9 +18,9 @@ def main(argv: list[str]) -> int:
 
     original = build_command.run_dbt
 
-    def narrowed(arguments, target, *, quiet=False):
+    def narrowed(arguments, target, **options):
         selection = ["--select", *NARROW_SELECTION, "--exclude-resource-type", "test", "unit_test"]
-        return original([*arguments, *selection], target, quiet=quiet)
+        return original([*arguments, *selection], target, **options)
 
     build_command.run_dbt = narrowed
     return cli_main(argv)

@@ -41,7 +41,7 @@ def build_spine(
 
     original = build_command.run_dbt
 
-    def narrowed(arguments, target, *, quiet=False):
+    def narrowed(arguments, target, **options):
         selection = [
             "--select",
             *SPINE_SELECTION,
@@ -49,7 +49,7 @@ def build_spine(
             "--indirect-selection",
             "cautious",
         ]
-        return original([*arguments, *selection], target, quiet=quiet)
+        return original([*arguments, *selection], target, **options)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(build_command, "run_dbt", narrowed)

@@ -341,7 +341,7 @@ def test_train_and_evaluate_metrics_and_determinism(features):
 
 
 def test_cv_sample_keeps_whole_lifters(features):
-    from liftlab.ml.classifier import _sample_sets
+    from liftlab.ml.evaluation import _sample_sets
 
     reps = labelled_reps(features)
     sample = _sample_sets(reps, 20, seed=1)

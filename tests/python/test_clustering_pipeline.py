@@ -173,9 +173,12 @@ def test_tune_grid_and_best(tmp_path, data, capsys):
     out = capsys.readouterr().out
     assert "ranked by ari" in out and "linkage=ward" in out
     con = duckdb.connect(str(wh))
-    runs = con.execute("select * from cluster_runs").df()
+    runs = con.execute("select * from cluster_tuning_runs").df()
+    tables = {t for (t,) in con.execute("show tables").fetchall()}
     con.close()
-    assert runs["run_id"].nunique() == 2 and len(runs) == 4
+    # tune logs to its own table, never into the dbt model's
+    assert "cluster_runs" not in tables
+    assert runs["run_id"].nunique() == 2 and len(runs) == 4 and set(runs["source"]) == {"tune"}
     assert (runs["ari_n"] == 60).all()
     assert runs.loc[runs["experiment"].str.contains("ward"), "ari"].min() >= 0.95
     best = _args(best=True, warehouse=str(wh), promoted_file=str(promoted))
@@ -229,21 +232,22 @@ def test_dbt_support_reads_only_allow_listed_columns(data, tmp_path):
     assert config_hash(cfg2) == config_hash(cfg)
 
 
-def test_dbt_runs_log_study_beside_and_find_truth(data, tmp_path):
+def test_dbt_runs_log_study_beside_and_take_truth_only_when_named(data, tmp_path):
     from liftlab.clustering import dbt_support
 
     sets, truth = data
     hashed = {lid: pseudonymize(lid) for lid in truth["lifter_id"]}
     export = tmp_path / "gen.jsonl.gz"
     sets = sets.assign(lifter_id=sets["lifter_id"].map(hashed), source_file=str(export))
-    truth.rename(columns={"lifter_id": "user_id"}).to_parquet(
-        tmp_path / "gen.truth_lifters.parquet"
-    )
+    # the generator's truth file beside the export is never picked up by itself
+    beside = tmp_path / "gen.truth_lifters.parquet"
+    truth.rename(columns={"lifter_id": "user_id"}).to_parquet(beside)
     con = duckdb.connect()
     con.register("s", sets)
     rel = con.sql("select * from s")
-    assert dbt_support.ground_truth_path("", rel) == tmp_path / "gen.truth_lifters.parquet"
-    assert dbt_support.ground_truth_path("none", rel) is None
+    assert dbt_support.ground_truth_path("") is None
+    assert dbt_support.ground_truth_path("none") is None
+    assert dbt_support.ground_truth_path(str(beside)) == beside
     cfg = validate_config(dict(BLOB_CONFIG, stability_resamples=1, name="blobs"))
     configs = dbt_support.logged_configs(cfg, ["study", "nope", "study"])
     assert [c["name"] for c in configs] == ["blobs", "study"]
@@ -252,7 +256,8 @@ def test_dbt_runs_log_study_beside_and_find_truth(data, tmp_path):
         "blobs": True,
         "study": False,
     }
-    runs = dbt_support.evaluate_runs(fitted, "", rel)
+    assert dbt_support.evaluate_runs(fitted, "")["ari"].isna().all()
+    runs = dbt_support.evaluate_runs(fitted, str(beside))
     assert list(runs.drop_duplicates("run_id")["experiment"]) == ["blobs", "study"]
     assert runs["run_at"].nunique() == 1
     assert (runs.loc[runs["experiment"] == "blobs", "ari"] >= 0.95).all()

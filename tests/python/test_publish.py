@@ -238,7 +238,7 @@ def test_discard_failed_and_a_writer_connection(site, monkeypatch, capsys):
     warehouse = site["warehouse"]
     before = digest(warehouse)
 
-    def failing_dbt(arguments, target, *, quiet=False):
+    def failing_dbt(arguments, target, **options):
         raise DbtFailed("dbt build failed (exit 1)")
 
     monkeypatch.setattr(build_command, "run_dbt", failing_dbt)
@@ -271,3 +271,21 @@ def test_discard_failed_and_a_writer_connection(site, monkeypatch, capsys):
         holder.kill()
         holder.wait()
     assert digest(warehouse) == before
+
+
+def test_a_full_rebuild_carries_tuning_history_over(tmp_path):
+    """liftlab tune's own table (and the build log, the builds' runs, the promotions) is
+    carried from the published warehouse into a full rebuild's new file."""
+    published, target = tmp_path / "w.duckdb", tmp_path / "w.build.duckdb"
+    with duckdb.connect(str(published)) as con:
+        for table in publish.CARRIED_TABLES:
+            con.execute(f"create table {table} as select '{table}' as marker")
+        con.execute("create table fct_sets as select 1 as set_id")
+    assert publish.carry_over(published, target) == list(publish.CARRIED_TABLES)
+    assert "cluster_tuning_runs" in publish.CARRIED_TABLES
+    with duckdb.connect(str(target), read_only=True) as con:
+        tables = {t for (t,) in con.execute("show tables").fetchall()}
+        assert con.execute("select marker from cluster_tuning_runs").fetchall() == [
+            ("cluster_tuning_runs",)
+        ]
+    assert tables == set(publish.CARRIED_TABLES)

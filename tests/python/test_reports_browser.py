@@ -42,7 +42,10 @@ MIN_CHARTS = {
     "/coach": 0,
     "/lifters": 0,
 }
-QUICK_CLASSIFIER = "{classifier_models: [knn_study, gaussian_nb_study], classifier_cv_folds: 3}"
+QUICK_CLASSIFIER = {
+    "classifier_models": ["knn_study", "gaussian_nb_study"],
+    "classifier_cv_folds": 3,
+}
 # The warehouse is built with a salt of the session's own: found in a built file, it leaked.
 SALT = f"liftlab-site-test-salt-{secrets.token_hex(8)}"
 # Files a site built earlier from another warehouse ("A") left in the project: the build
@@ -94,8 +97,9 @@ def _build_warehouse(tmp: Path) -> tuple[Path, Path]:
     warehouse = tmp / "w.duckdb"
     original = build_command.run_dbt
 
-    def quick(arguments, target, *, quiet=False):
-        return original([*arguments, "--vars", QUICK_CLASSIFIER], target, quiet=quiet)
+    def quick(arguments, target, *, dbt_vars=None, **options):
+        dbt_vars = {**(dbt_vars or {}), **QUICK_CLASSIFIER}
+        return original(arguments, target, dbt_vars=dbt_vars, **options)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(build_command, "run_dbt", quick)

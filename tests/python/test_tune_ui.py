@@ -37,10 +37,14 @@ def warehouse(heavy_faults_warehouse, tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def env(warehouse, tmp_path, monkeypatch) -> data.Settings:
+def env(warehouse, heavy_faults_export, tmp_path, monkeypatch) -> data.Settings:
+    from liftlab.generator.writer import sidecar_paths
+
     monkeypatch.setenv("LIFTLAB_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("LIFTLAB_CLUSTERING_PROMOTED", str(tmp_path / "promoted.yml"))
-    monkeypatch.delenv("LIFTLAB_GROUND_TRUTH", raising=False)
+    # named explicitly, as `liftlab tune --ui --truth FILE` does: never found by itself
+    truth = sidecar_paths(heavy_faults_export)["truth_lifters"]
+    monkeypatch.setenv("LIFTLAB_GROUND_TRUTH", str(truth))
     return data.Settings.from_environment()
 
 
@@ -174,7 +178,9 @@ def test_log_and_promote(env):
     assert not at.exception and "logged run" in at.success[0].value
     run_id = at.success[0].value.split()[2]
     with duckdb.connect(str(env.warehouse), read_only=True) as con:
-        logged = con.execute("select * from cluster_runs where run_id = ?", [run_id]).df()
+        logged = con.execute("select * from cluster_tuning_runs where run_id = ?", [run_id]).df()
+        in_build_log = con.execute("select count(*) from cluster_runs where run_id = ?", [run_id])
+        assert in_build_log.fetchall() == [(0,)]
     assert len(logged) == 1 and logged["source"].iloc[0] == "tune"
     height = at.select_slider(key="cut_height").value
     logged_cfg = json.loads(logged["config_json"].iloc[0])

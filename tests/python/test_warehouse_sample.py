@@ -131,10 +131,23 @@ def test_liftlab_sql_is_read_only(sample_warehouse):
     assert scalar(sample_warehouse, "select count(*) from fct_reps") == 162
 
 
+def test_tuning_runs_have_a_table_of_their_own(sample_warehouse):
+    """The build creates liftlab tune's table (empty) with the columns and types of the
+    builds' run log, and the clusters page reads both."""
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        tuning = con.execute("describe cluster_tuning_runs").fetchall()
+        builds = con.execute("describe cluster_runs").fetchall()
+        assert [(c[0], c[1]) for c in tuning] == [(c[0], c[1]) for c in builds]
+        assert con.execute("select count(*) from cluster_tuning_runs").fetchall() == [(0,)]
+        assert con.execute("select count(*) from rpt_cluster_runs").fetchall() == (
+            con.execute("select count(*) from cluster_runs").fetchall()
+        )
+
+
 def test_cluster_tables_ref_the_one_fit(sample_warehouse):
     """One model fits: every cluster table is downstream of int_lifter_clusters_fitted in the
-    DAG of the build, and none but it (and cluster_runs, for the ground-truth file) reads
-    fct_sets; what the tables hold is the library's fit of the same sets."""
+    DAG of the build, and none but it reads fct_sets (cluster_runs no longer looks beside
+    the export for ground truth); what the tables hold is the library's fit of the same sets."""
     import json
     import os
     from pathlib import Path
@@ -156,7 +169,7 @@ def test_cluster_tables_ref_the_one_fit(sample_warehouse):
         assert "int_lifter_clusters_fitted" in parents[name], name
     readers = {name for name, p in parents.items() if "fct_sets" in p}
     clustering = {*downstream, "cluster_dendrogram", "int_lifter_clusters_fitted"}
-    assert readers & clustering == {"int_lifter_clusters_fitted", "cluster_runs"}
+    assert readers & clustering == {"int_lifter_clusters_fitted"}
 
     cfg = resolve_config("default", experiments_file=REPO / "config" / "clustering_experiments.yml")
     columns = ", ".join(f'"{c}"' for c in source_columns(cfg))
