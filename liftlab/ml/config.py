@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from liftlab import project_vars
 from liftlab.lifts import LIFTS, STUDY_LIFTS
 from liftlab.ml.features import DEFAULT_FEATURES, STUDY_FEATURES, validate_features
 
@@ -62,25 +63,26 @@ class ClassifierConfig:
 
     features: list[str] = field(default_factory=lambda: list(DEFAULT_FEATURES))
     models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
-    model_choice: str = "best"  # 'best' or one of `models`
+    # the defaults of the dbt vars (classifier_*) are read from dbt_project.yml, their home
+    model_choice: str = project_vars.default("classifier_model")  # 'best' or one of models
     best_metric_scope: str = "all6"
-    cv_folds: int = 5
-    seed: int = 42
+    cv_folds: int = project_vars.default("classifier_cv_folds")
+    seed: int = project_vars.default("classifier_seed")
     # Sets without a known lift average their probabilities with those of their nearest
     # neighbour_k sets of the same lifter, neighbour_rounds times (liftlab.ml.neighbours:
     # one lifter's sets of one lift lie together); 0 turns it off.
-    neighbour_k: int = 20
+    neighbour_k: int = project_vars.default("classifier_neighbour_k")
     neighbour_rounds: int = 5
     # Cross-validate on at most this many labelled sets (whole lifters, sampled with the
     # seed); 0 = all. Keeps the build's evaluation to a few minutes at the study's scale.
-    cv_max_sets: int = 10000
+    cv_max_sets: int = project_vars.default("classifier_cv_max_sets")
     # Folds of the cross-fit that predicts the labelled sets out of fold (all of them).
-    cross_fit_folds: int = 3
+    cross_fit_folds: int = project_vars.default("classifier_cross_fit_folds")
     # Fit the cross-fit folds and the final model on at most this many labelled sets (drawn
     # with the seed); 0 = all. Set-level accuracy of gradient boosting is flat from 15k
     # training sets up (measured on the study-scale data: 95.2 % with 15k, 30k or 57k sets),
     # while fit time grows with the sample; the cap keeps training time bounded at any scale.
-    train_max_sets: int = 15000
+    train_max_sets: int = project_vars.default("classifier_train_max_sets")
     # Predict labelled sets out of fold (by a model that never saw the lifter), so that a
     # mislabelled set cannot vouch for itself; other sets use the final model.
     cross_fit_labelled: bool = True
@@ -89,7 +91,7 @@ class ClassifierConfig:
     threads: int = 1
     # Models cross-validated at once (threads). Two use both cores of a 2-core machine; the
     # scores do not depend on it, only cv_seconds (each model's wall time) does.
-    cv_jobs: int = 2
+    cv_jobs: int = project_vars.default("classifier_cv_jobs")
     knn_neighbors: int = 10
     forest_trees: int = 100
     # Threads of the random forest (joblib threads, which wait without spinning: two are
