@@ -1,10 +1,13 @@
-"""Order-independent checksums of a warehouse's marts, metrics and clusters.
+"""Compare the marts, metrics and clusters of warehouses built from the same input.
 
-Compare two builds of the same input (before and after a refactor that must not change
-outputs): ``python benchmarks/mart_checksums.py A.duckdb B.duckdb`` prints one row per
-table with each warehouse's row count and digest, and exits 1 when any differs. Columns
-that record when or how long (timestamps of a run, seconds, artifact versions and paths)
-are left out; everything else is compared exactly, as text.
+``python benchmarks/mart_checksums.py A.duckdb B.duckdb`` prints, per table, the row count,
+a digest of every column but the floating-point ones (exact, as text), and, after aligning
+B's rows to A's by those columns, the largest relative difference of the floating-point
+columns; it exits 1 when a digest or a row count differs, or a float differs by more than
+``--atol`` + ``--rtol`` x the value. Floats are not compared bit for bit because DuckDB
+sums doubles in parallel in an order that varies from run to run: two builds of one commit
+differ in the last bits of sums and of what is fitted from them. Columns that record when
+or how long (seconds, artifact versions) are left out.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import sys
 
 import duckdb
+import numpy as np
 
 # table -> columns left out (they differ between two runs of the same build)
 TABLES: dict[str, tuple[str, ...]] = {
@@ -22,9 +26,10 @@ TABLES: dict[str, tuple[str, ...]] = {
     "dim_lifters": (),
     "fct_record_counts": (),
     "rejected_records": (),
+    "ml_rep_features": (),
     "fct_set_exercise_predictions": ("model_version",),
     "ml_classifier_metrics": ("cv_seconds", "model_version"),
-    "ml_confusion_matrix": (),
+    "ml_confusion_matrix": ("model_version",),
     "lifter_clusters": (),
     "cluster_profiles": (),
     "fct_load_velocity_profiles": (),
@@ -32,43 +37,79 @@ TABLES: dict[str, tuple[str, ...]] = {
     "fct_set_velocity_loss": (),
     "lifter_peer_comparison": (),
 }
+FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 
 
-def checksum(con: duckdb.DuckDBPyConnection, table: str, leave_out: tuple[str, ...]):
-    """(rows, digest) of ``table`` without ``leave_out``; None when the table is missing."""
-    columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-    kept = [c for c in columns if c not in leave_out]
-    row_text = "concat_ws('|', " + ", ".join(f"coalesce(\"{c}\"::varchar, '∅')" for c in kept) + ")"
-    return con.execute(
-        f"select count(*), md5(coalesce(string_agg(t, '\n' order by t), '')) "
-        f"from (select {row_text} as t from {table})"
-    ).fetchone()
+def read_table(con: duckdb.DuckDBPyConnection, table: str, leave_out: tuple[str, ...]):
+    """(exact text per row, float matrix in the same row order), rows sorted by the text."""
+    described = con.execute(f"describe {table}").fetchall()
+    kept = [(r[0], r[1]) for r in described if r[0] not in leave_out]
+    exact = [c for c, t in kept if t not in FLOAT_TYPES]
+    floats = [c for c, t in kept if t in FLOAT_TYPES]
+    text = "concat_ws('|', " + ", ".join(f"coalesce(\"{c}\"::varchar, '∅')" for c in exact)
+    text += ")" if exact else "'')"
+    numbers = ", ".join(f'"{c}"::double' for c in floats) or "0::double"
+    rows = con.execute(f"select {text}, {numbers} from {table} order by 1, 2").fetchall()
+    keys = [r[0] for r in rows]
+    values = np.array([r[1:] for r in rows], dtype=float).reshape(len(rows), -1)
+    return keys, values
 
 
-def checksums(path: str) -> dict[str, tuple[int, str] | None]:
-    with duckdb.connect(path, read_only=True) as con:
-        present = {r[0] for r in con.execute("show tables").fetchall()}
-        return {
-            table: checksum(con, table, leave_out) if table in present else None
-            for table, leave_out in TABLES.items()
-        }
+def compare(a, b, rtol: float, atol: float) -> tuple[bool, float, int]:
+    """(exact columns the same, largest relative float difference, rows with a float
+    beyond ``atol + rtol * |value|``) of two read tables."""
+    (keys_a, values_a), (keys_b, values_b) = a, b
+    if keys_a != keys_b:
+        return False, float("nan"), len(keys_a)
+    if not values_a.size:
+        return True, 0.0, 0
+    same = (values_a == values_b) | (np.isnan(values_a) & np.isnan(values_b))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diff = np.where(same, 0.0, np.abs(values_a - values_b))
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        scale = np.maximum(np.abs(values_a), np.abs(values_b))
+        rel = np.where(diff == 0, 0.0, diff / scale)
+    beyond = (diff > atol + rtol * np.nan_to_num(scale)).any(axis=1)
+    return True, float(np.nanmax(rel)), int(beyond.sum())
+
+
+def digest(keys: list[str]) -> str:
+    import hashlib
+
+    return hashlib.md5("\n".join(keys).encode()).hexdigest()[:12]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("warehouses", nargs="+")
+    parser.add_argument("reference")
+    parser.add_argument("other")
+    parser.add_argument("--rtol", type=float, default=1e-9)
+    parser.add_argument("--atol", type=float, default=1e-9)
     args = parser.parse_args(argv)
-    sums = [checksums(w) for w in args.warehouses]
+    cons = [duckdb.connect(p, read_only=True) for p in (args.reference, args.other)]
+    present = [{r[0] for r in c.execute("show tables").fetchall()} for c in cons]
     differ = False
-    print("| table | " + " | ".join(args.warehouses) + " | same |")
-    print("| --- |" + " --- |" * (len(sums) + 1))
-    for table in TABLES:
-        cells = [s[table] for s in sums]
-        same = len({c for c in cells}) == 1
-        differ |= not same
-        shown = ["missing" if c is None else f"{c[0]} rows, {c[1][:12]}" for c in cells]
-        print(f"| {table} | " + " | ".join(shown) + f" | {'yes' if same else 'NO'} |")
-    return 1 if differ and len(sums) > 1 else 0
+    print(
+        "| table | rows | exact columns (digest) | same | largest relative float difference"
+        " | rows beyond tolerance |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for table, leave_out in TABLES.items():
+        if not all(table in p for p in present):
+            print(f"| {table} | missing in {'/'.join(str(table in p) for p in present)} | | | | |")
+            differ = True
+            continue
+        a, b = (read_table(c, table, leave_out) for c in cons)
+        same, rel, beyond = compare(a, b, args.rtol, args.atol)
+        ok = same and beyond == 0
+        differ |= not ok
+        rows = f"{len(a[0])}" + ("" if len(a[0]) == len(b[0]) else f" / {len(b[0])}")
+        digests = digest(a[0]) + ("" if same else f" / {digest(b[0])}")
+        verdict = "yes" if ok else "NO"
+        print(f"| {table} | {rows} | {digests} | {verdict} | {rel:.1e} | {beyond} |")
+    for con in cons:
+        con.close()
+    return 1 if differ else 0
 
 
 if __name__ == "__main__":
