@@ -40,10 +40,13 @@ TABLES: dict[str, tuple[str, ...]] = {
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 
 
+def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(f"describe {table}").fetchall()]
+
+
 def read_table(con: duckdb.DuckDBPyConnection, table: str, leave_out: tuple[str, ...]):
     """(exact text per row, float matrix in the same row order), rows sorted by the text."""
-    described = con.execute(f"describe {table}").fetchall()
-    kept = [(r[0], r[1]) for r in described if r[0] not in leave_out]
+    kept = [(c, t) for c, t in columns_of(con, table) if c not in leave_out]
     exact = [c for c, t in kept if t not in FLOAT_TYPES]
     floats = [c for c, t in kept if t in FLOAT_TYPES]
     text = "concat_ws('|', " + ", ".join(f"coalesce(\"{c}\"::varchar, '∅')" for c in exact)
@@ -51,7 +54,8 @@ def read_table(con: duckdb.DuckDBPyConnection, table: str, leave_out: tuple[str,
     numbers = ", ".join(f'"{c}"::double' for c in floats) or "0::double"
     rows = con.execute(f"select {text}, {numbers} from {table} order by 1, 2").fetchall()
     keys = [r[0] for r in rows]
-    values = np.array([r[1:] for r in rows], dtype=float).reshape(len(rows), -1)
+    width = max(len(floats), 1)
+    values = np.array([r[1:] for r in rows], dtype=float).reshape(len(rows), width)
     return keys, values
 
 
@@ -99,14 +103,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {table} | missing in {'/'.join(str(table in p) for p in present)} | | | | |")
             differ = True
             continue
-        a, b = (read_table(c, table, leave_out) for c in cons)
+        # columns one side has and the other not (a change that adds a column) are listed,
+        # and the rest compared
+        names = [{c for c, _ in columns_of(con, table)} for con in cons]
+        only = sorted(names[0] ^ names[1])
+        left_out = (*leave_out, *only)
+        a, b = (read_table(c, table, left_out) for c in cons)
         same, rel, beyond = compare(a, b, args.rtol, args.atol)
         ok = same and beyond == 0
         differ |= not ok
         rows = f"{len(a[0])}" + ("" if len(a[0]) == len(b[0]) else f" / {len(b[0])}")
         digests = digest(a[0]) + ("" if same else f" / {digest(b[0])}")
         verdict = "yes" if ok else "NO"
-        print(f"| {table} | {rows} | {digests} | {verdict} | {rel:.1e} | {beyond} |")
+        extra = f" (not in both: {', '.join(only)})" if only else ""
+        print(f"| {table}{extra} | {rows} | {digests} | {verdict} | {rel:.1e} | {beyond} |")
     for con in cons:
         con.close()
     return 1 if differ else 0

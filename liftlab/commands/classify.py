@@ -2,7 +2,8 @@
 
 No retraining: the export is landed into a temporary DuckDB file and only the staging and
 intermediate models are built over it (the same SQL as the warehouse build), the rep
-features are computed as in ``ml_rep_features``, and the saved model predicts each kept set
+features are computed by the same SQL as ``int_rep_features`` (macros/rep_features.sql) and
+the same trace code as ``ml_rep_trace_features``, and the saved model predicts each kept set
 (its reps' probabilities averaged; a set whose lift the export does not type is then
 smoothed over the lifter's nearest sets, the typed ones as anchors, exactly as
 ``fct_set_exercise_predictions`` does: liftlab.ml.neighbours). Writes CSV, or Parquet when
@@ -130,7 +131,7 @@ def classify(data: str, *, warehouse=None, model_dir=None, version=None, quiet=T
             sets = con.sql(
                 "select set_id, typed_lift, typed_lift_status from int_sets_aggregated"
             ).df()
-            features = rep_features(con.table("int_reps_decoded"), con.table("int_sets_aggregated"))
+            features = rep_features(con)
     # the export's own typed sets anchor the within-lifter smoothing, as in the warehouse
     predictions = predict_sets(
         artifact.model, artifact.feature_columns, features, typed=typed_lifts(sets)

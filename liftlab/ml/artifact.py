@@ -50,17 +50,32 @@ DIGEST_CHUNK_ROWS = 500_000
 
 
 def training_digest(result: TrainingResult, training: pd.DataFrame) -> str:
+    return digest_of(
+        result.model_name, result.config, result.feature_columns, result.classes, training
+    )
+
+
+def digest_of(
+    model_name: str,
+    config: ClassifierConfig,
+    feature_columns: list[str],
+    classes: list[str],
+    training: pd.DataFrame,
+) -> str:
+    """Content digest of a model to be trained: its name, settings, features, classes and
+    the labelled reps it learns from (known before the fit, so the evaluation names the
+    version the fit will save)."""
     h = hashlib.sha256()
     payload = {
-        "model": result.model_name,
-        "config": result.config.to_dict(),
-        "features": result.feature_columns,
-        "classes": result.classes,
+        "model": model_name,
+        "config": config.to_dict(),
+        "features": list(feature_columns),
+        "classes": list(classes),
         "sklearn": sklearn.__version__,
     }
     h.update(json.dumps(payload, sort_keys=True).encode())
-    cols = ["set_id", "typed_lift", *result.feature_columns]
-    keys = ["set_id", *result.feature_columns[:1]]
+    cols = ["set_id", "typed_lift", *feature_columns]
+    keys = ["set_id", *feature_columns[:1]]
     # row hashes in sorted order, a chunk of rows at a time (no full copy of the training)
     order = training[keys].reset_index(drop=True).sort_values(keys, kind="stable").index
     for start in range(0, len(order), DIGEST_CHUNK_ROWS):
@@ -69,11 +84,16 @@ def training_digest(result: TrainingResult, training: pd.DataFrame) -> str:
     return h.hexdigest()[:12]
 
 
+def version_of(model_name: str, config, feature_columns, classes, training) -> str:
+    """The artifact version :func:`save_artifact` gives this model: ``<name>-<digest>``."""
+    return f"{model_name}-{digest_of(model_name, config, feature_columns, classes, training)}"
+
+
 def save_artifact(
     result: TrainingResult, training: pd.DataFrame, root: str | os.PathLike
 ) -> tuple[str, Path]:
     """Write the artifact; return (version, directory). ``training`` = the labelled reps used."""
-    version = f"{result.model_name}-{training_digest(result, training)}"
+    version = f"{result.model_name}-{training_digest(result, training)}"  # = version_of(...)
     directory = Path(root) / version
     directory.mkdir(parents=True, exist_ok=True)
     joblib.dump(result.model, directory / "model.joblib")

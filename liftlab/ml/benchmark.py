@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with duckdb.connect(args.warehouse, read_only=True) as con:
         started = time.perf_counter()
-        features = rep_features(con.table("int_reps_decoded"), con.table("int_sets_aggregated"))
+        features = rep_features(con)
         sets = con.sql("select * from int_sets_aggregated").df()
         # the build's resolved lifts (the rule is fct_sets' SQL case)
         resolved_sets = con.sql(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -447,17 +447,24 @@ def confusion_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def train_and_evaluate(
+@dataclass
+class Evaluation:
+    """What the cross-validation gives: the scores, the confusion counts, the model chosen
+    from them and the out-of-fold set probabilities of each (model, scope)."""
+
+    metrics: pd.DataFrame
+    confusion: pd.DataFrame
+    chosen: str
+    out_of_fold: dict[tuple[str, str], pd.DataFrame | None] = field(default_factory=dict)
+
+
+def evaluate_models(
     features: pd.DataFrame,
     config: ClassifierConfig | None = None,
     scopes: tuple[str, ...] = ("study3", "all6"),
     evaluate: bool = True,
-) -> TrainingResult:
-    """Cross-validate every configured model per scope, choose one, fit it on all labelled reps.
-
-    The final model is trained on every labelled rep of the six lifts, so it can label any
-    set. Raises ValueError when fewer than two lifts are labelled.
-    """
+) -> Evaluation:
+    """Cross-validate every configured model per scope and choose one (:func:`choose_model`)."""
     config = config or ClassifierConfig()
     metric_rows: list[dict] = []
     confusion_rows: list[dict] = []
@@ -471,8 +478,12 @@ def train_and_evaluate(
             confusion_rows += c
             oof[name, scope] = o
     metrics = metrics_frame(metric_rows)
-    confusion = confusion_frame(confusion_rows)
-    chosen = choose_model(metrics, config)
+    return Evaluation(metrics, confusion_frame(confusion_rows), choose_model(metrics, config), oof)
+
+
+def training_sets(features: pd.DataFrame, config: ClassifierConfig):
+    """(every labelled rep of the six lifts, the final fit's sample of them, its classes in
+    the order the fitted model has them); ValueError with fewer than two lifts labelled."""
     labelled = labelled_reps(features, LIFTS)
     classes = sorted(set(labelled["typed_lift"]), key=LIFTS.index)
     if len(classes) < 2:
@@ -480,8 +491,32 @@ def train_and_evaluate(
             f"need labelled sets of at least two lifts to train the classifier; found {classes}"
         )
     train = sample_training_sets(labelled, config.train_max_sets, config.seed)
+    return labelled, train, [str(c) for c in np.unique(train["typed_lift"].to_numpy())]
+
+
+def _covered_every_labelled_set(evaluation: Evaluation, n_sets: int) -> bool:
+    """The set-level CV of the chosen model over the six lifts predicted every labelled set."""
+    m = evaluation.metrics
+    if m.empty:
+        return False
+    row = m[(m["model"] == evaluation.chosen) & (m["level"] == "set") & (m["lifts"] == "all6")]
+    return bool(len(row)) and int(row["n_folds"].iloc[0]) > 0 and int(row["n"].iloc[0]) == n_sets
+
+
+def fit_chosen(
+    features: pd.DataFrame, config: ClassifierConfig, evaluation: Evaluation
+) -> TrainingResult:
+    """Fit the chosen model on the labelled reps (at most ``train_max_sets`` sets) and
+    predict every labelled set out of fold (``cross_fit_labelled``): with the CV's own
+    out-of-fold probabilities when the CV predicted every labelled set (from
+    ``evaluation``, or, when it came from a table and holds none, by running that one CV
+    again: the same folds, the same numbers), else by a ``cross_fit_folds``-fold cross-fit.
+    """
+    chosen = evaluation.chosen
+    labelled, train, _ = training_sets(features, config)
     columns = config.features_for(chosen)
     model = make_estimator(chosen, config)
+    n_sets = labelled["set_id"].nunique()
 
     def fit_final() -> float:
         started = time.perf_counter()
@@ -495,9 +530,11 @@ def train_and_evaluate(
     with ThreadPoolExecutor(max_workers=config.cv_jobs) as pool:
         final = pool.submit(fit_final)
         if config.cross_fit_labelled:
-            cached = oof.get((chosen, "all6"))
-            if cached is not None and len(cached) == labelled["set_id"].nunique():
+            cached = evaluation.out_of_fold.get((chosen, "all6"))
+            if cached is not None and len(cached) == n_sets:
                 cross_fitted = cached
+            elif cached is None and _covered_every_labelled_set(evaluation, n_sets):
+                cross_fitted = cross_validate(features, chosen, "all6", config, executor=pool)[2]
             else:
                 cross_config = replace(config, cv_folds=config.cross_fit_folds)
                 cross_fitted = cross_validate(
@@ -509,11 +546,27 @@ def train_and_evaluate(
         model_name=chosen,
         feature_columns=columns,
         classes=[str(c) for c in model.classes_],
-        metrics=metrics,
-        confusion=confusion,
+        metrics=evaluation.metrics,
+        confusion=evaluation.confusion,
         config=config,
         n_training_reps=len(train),
         n_training_sets=int(train["set_id"].nunique()),
         fit_seconds=fit_seconds,
         cross_fitted=cross_fitted,
     )
+
+
+def train_and_evaluate(
+    features: pd.DataFrame,
+    config: ClassifierConfig | None = None,
+    scopes: tuple[str, ...] = ("study3", "all6"),
+    evaluate: bool = True,
+) -> TrainingResult:
+    """Cross-validate every configured model per scope, choose one, fit it on all labelled reps.
+
+    The final model is trained on every labelled rep of the six lifts, so it can label any
+    set. Raises ValueError when fewer than two lifts are labelled.
+    """
+    config = config or ClassifierConfig()
+    evaluation = evaluate_models(features, config, scopes, evaluate)
+    return fit_chosen(features, config, evaluation)

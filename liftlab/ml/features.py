@@ -2,30 +2,32 @@
 
 One row per rep the classifier reads: ``int_reps_decoded.is_plausible`` (:data:`CLASSIFIER_REP`:
 kept, usable by the app's rule and plausible for the lift, the rule written once in that SQL
-model), built from the columns of ``int_reps_decoded`` and ``int_sets_aggregated`` (their
-enforced contracts: models/intermediate/_int__models.yml). Both paths (DataFrames here,
-DuckDB relations in :mod:`liftlab.ml.warehouse`) filter on that one column, so
-``set_rep_count`` is the set's ``int_sets_aggregated.rep_count_plausible``.
+model), from the columns of ``int_reps_decoded`` and ``int_sets_aggregated``.
 
-Feature groups (all numeric; missing values stay NaN and are imputed inside the model
-pipelines, or handled natively by histogram gradient boosting):
+Every feature but the trace shape is SQL, written once in ``macros/rep_features.sql``
+(model ``int_rep_features``; :func:`rep_features_query` renders the same text for the paths
+outside dbt and for DataFrames, :func:`build_rep_features`):
 
 * the study's six: mean velocity, ROM, peak velocity, peak velocity location, duration, load.
   Duration is not measured on V1 devices; it falls back to ROM / mean velocity. A load
   flagged as an outlier (``is_load_outlier``) is treated as missing.
-* trace shape, from ``bulk_tick_intervals_us`` (time between successive encoder ticks; every
-  tick is the same distance of string, so the reciprocal is the speed sampled evenly along
-  the rep's path): see :data:`TRACE_FEATURES`.
 * set context: plausible rep count, velocity loss, the rep's position in the set.
 * lifter context without the label: the lifter's medians of mean velocity, ROM and load over
   *all* their usable reps and sets, whatever the lift, and the rep's ratios to them. They use
   no lift label, typed or true, so they cannot leak it.
+
+What SQL cannot do is here: the trace shape, from ``bulk_tick_intervals_us`` (time between
+successive encoder ticks; every tick is the same distance of string, so the reciprocal is
+the speed sampled evenly along the rep's path): see :data:`TRACE_FEATURES` (model
+``ml_rep_trace_features``). Missing values stay NaN and are imputed inside the model
+pipelines, or handled natively by histogram gradient boosting.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -289,88 +291,86 @@ def _masked_slope(xv: np.ndarray, yv: np.ndarray, mask: np.ndarray) -> np.ndarra
     return np.where(count >= 2, slope, np.nan)
 
 
-def _finite(series: pd.Series) -> pd.Series:
-    values = pd.to_numeric(series, errors="coerce").astype(float)
-    return values.where(np.isfinite(values))
+# the macro file holding the SQL rules of the features (int_rep_features renders it in dbt)
+REP_FEATURES_MACROS = Path(__file__).resolve().parents[2] / "macros" / "rep_features.sql"
+
+# What rep_features_query reads: int_reps_decoded and int_sets_aggregated columns, with the
+# type a missing one is given in a DataFrame (the tests' frames hold only some).
+REP_INPUT_COLUMNS: dict[str, str] = {
+    "rep_id": "string",
+    "set_id": "string",
+    "lifter_id": "string",
+    "rep_index": "Int64",
+    CLASSIFIER_REP: "boolean",
+    "mean_velocity_m_s": "float64",
+    "rom_mm": "float64",
+    "peak_velocity_m_s": "float64",
+    "peak_velocity_location_pct": "float64",
+    "duration_s": "float64",
+}
+SET_INPUT_COLUMNS: dict[str, str] = {
+    "set_id": "string",
+    "workout_id": "string",
+    "typed_lift": "string",
+    "typed_lift_status": "string",
+    "load_kg": "float64",
+    "is_load_outlier": "boolean",
+    "velocity_loss_pct": "float64",
+}
+# ml_rep_features' columns, in order
+FEATURE_TABLE_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, "workout_id", *ALL_FEATURES)
+
+
+def rep_features_query(reps: str, sets: str) -> str:
+    """The SQL of int_rep_features (macro ``rep_features_sql``) over the tables (or views)
+    named ``reps`` and ``sets``: the one text of those rules, rendered with plain Jinja."""
+    import jinja2
+
+    text = REP_FEATURES_MACROS.read_text(encoding="utf-8")
+    template = jinja2.Environment().from_string(text + "{{ rep_features_sql(reps, sets) }}")
+    return template.render(reps=reps, sets=sets)
+
+
+def with_trace_features(features: pd.DataFrame, trace: pd.DataFrame) -> pd.DataFrame:
+    """``features`` (int_rep_features rows) with the trace columns of ``trace`` (rep_id and
+    TRACE_FEATURES), as ml_rep_features: its columns, in its order."""
+    trace = trace.drop_duplicates("rep_id").set_index("rep_id")
+    out = features.reset_index(drop=True)
+    aligned = trace.reindex(out["rep_id"])
+    for name in TRACE_FEATURES:
+        out[name] = aligned[name].to_numpy(dtype=float)
+    for name in ALL_FEATURES:
+        out[name] = pd.to_numeric(out[name], errors="coerce").astype(float)
+    return out[list(FEATURE_TABLE_COLUMNS)]
+
+
+def _with_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    out = frame.copy()
+    for name, dtype in columns.items():
+        if name not in out:
+            out[name] = pd.Series([pd.NA] * len(out), index=out.index, dtype=dtype)
+    return out[list(columns)]
 
 
 def build_rep_features(
     reps: pd.DataFrame, sets: pd.DataFrame, trace: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """One row per rep of ``reps`` flagged :data:`CLASSIFIER_REP`: id columns then every
-    feature of ALL_FEATURES.
-
-    ``reps`` has the ``int_reps_decoded`` columns (:data:`CLASSIFIER_REP` required), ``sets``
-    the ``int_sets_aggregated`` ones (only the columns used are required). The trace features
-    come from ``trace`` (rep_id and the TRACE_FEATURES columns, as computed by
-    :func:`trace_features_csr`) when given, else from the reps' ``bulk_tick_intervals_us``.
-    Rows are ordered by set_id then rep_index, so
-    the output is deterministic whatever the input order.
+    """ml_rep_features' rows for DataFrames shaped like ``int_reps_decoded`` (``reps``) and
+    ``int_sets_aggregated`` (``sets``; absent columns are null): the SQL rules of
+    :func:`rep_features_query` run on them in an in-memory DuckDB, beside the trace features
+    of ``trace`` (rep_id and the TRACE_FEATURES columns, as :func:`trace_features_csr`
+    gives) or, without it, of the reps' ``bulk_tick_intervals_us``. Ordered by set and rep,
+    whatever the input order.
     """
-    reps = reps[reps[CLASSIFIER_REP].fillna(False).astype(bool)].copy()
-    set_cols = [
-        c
-        for c in (
-            "set_id",
-            "typed_lift",
-            "typed_lift_status",
-            "load_kg",
-            "is_load_outlier",
-            "velocity_loss_pct",
-        )
-        if c in sets
-    ]
-    s = sets[set_cols].drop_duplicates("set_id").copy()
-    s = s.rename(columns={"load_kg": "_set_load_kg"})
-    reps = reps.drop(columns=[c for c in s.columns if c != "set_id" and c in reps])
-    df = reps.merge(s, on="set_id", how="inner")
-    df = df.sort_values(["set_id", "rep_index"], kind="stable").reset_index(drop=True)
+    import duckdb
 
-    out = pd.DataFrame({c: df.get(c, None) for c in ID_COLUMNS})
-    mean_v = _finite(df["mean_velocity_m_s"])
-    rom = _finite(df["rom_mm"])
-    out["mean_velocity_m_s"] = mean_v
-    out["rom_mm"] = rom
-    out["peak_velocity_m_s"] = _finite(df["peak_velocity_m_s"])
-    out["peak_velocity_location_pct"] = _finite(df["peak_velocity_location_pct"])
-    duration = _finite(df["duration_s"]) if "duration_s" in df else pd.Series(np.nan, df.index)
-    fallback = (rom / 1000.0) / mean_v.where(mean_v > 0)
-    out["duration_s"] = duration.fillna(fallback).where(lambda v: np.isfinite(v))
-    load = _finite(df["_set_load_kg"]) if "_set_load_kg" in df else pd.Series(np.nan, df.index)
-    if "is_load_outlier" in df:
-        load = load.mask(df["is_load_outlier"].fillna(False).astype(bool))
-    out["load_kg"] = load.where(load > 0)
-
-    if trace is not None:
-        trace = trace.drop_duplicates("rep_id").set_index("rep_id").reindex(df["rep_id"])
-    else:
-        ticks = df.get("bulk_tick_intervals_us", pd.Series([None] * len(df), dtype=object))
-        trace = trace_features(list(ticks))
-    for name in TRACE_FEATURES:
-        out[name] = trace[name].to_numpy()
-
-    count = df.groupby("set_id", sort=False)["rep_index"].transform("size").astype(float)
-    position = df.groupby("set_id", sort=False).cumcount().astype(float) + 1.0
-    out["set_rep_count"] = count
-    out["set_velocity_loss_pct"] = (
-        _finite(df["velocity_loss_pct"]) if "velocity_loss_pct" in df else np.nan
-    )
-    out["rep_position"] = position
-    out["rep_position_pct"] = np.where(count > 1, 100.0 * (position - 1) / (count - 1), 0.0)
-
-    # Lifter context: medians over all the lifter's reps / sets, lift-agnostic.
-    lifter = out["lifter_id"].fillna("__unknown__")
-    out["lifter_mean_velocity_m_s"] = mean_v.groupby(lifter).transform("median")
-    out["lifter_rom_mm"] = rom.groupby(lifter).transform("median")
-    set_load = pd.DataFrame({"lifter": lifter, "set_id": out["set_id"], "load": out["load_kg"]})
-    per_set = set_load.drop_duplicates("set_id")
-    lifter_load = per_set.groupby("lifter")["load"].median()
-    out["lifter_load_kg"] = lifter.map(lifter_load).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["rel_mean_velocity"] = out["mean_velocity_m_s"] / out["lifter_mean_velocity_m_s"]
-        out["rel_rom"] = out["rom_mm"] / out["lifter_rom_mm"]
-        out["rel_load"] = out["load_kg"] / out["lifter_load_kg"]
-    for name in ALL_FEATURES:
-        col = out[name].astype(float)
-        out[name] = col.where(np.isfinite(col))
-    return out
+    with duckdb.connect() as con:
+        con.register("_reps", _with_columns(reps, REP_INPUT_COLUMNS))
+        con.register("_sets", _with_columns(sets.drop_duplicates("set_id"), SET_INPUT_COLUMNS))
+        features = con.sql(rep_features_query("_reps", "_sets")).df()
+    if trace is None:
+        ticks = reps.drop_duplicates("rep_id").set_index("rep_id").get("bulk_tick_intervals_us")
+        ticks = ticks.reindex(features["rep_id"]) if ticks is not None else None
+        values = list(ticks) if ticks is not None else [None] * len(features)
+        trace = trace_features(values).assign(rep_id=features["rep_id"].to_numpy())
+    return with_trace_features(features, trace)

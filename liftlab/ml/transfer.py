@@ -161,7 +161,7 @@ def export_features(
                 "select set_id, lifter_id, exercise_raw, typed_lift, typed_lift_status"
                 " from int_sets_aggregated"
             ).df()
-            features = rep_features(con.table("int_reps_decoded"), con.table("int_sets_aggregated"))
+            features = rep_features(con)
     return features, sets
 
 

@@ -5,56 +5,54 @@ and call these functions, which take DuckDB relations or DataFrames and return D
 
 Data flow (one training per build)::
 
-    int_reps_decoded + int_sets_aggregated -> ml_rep_features
-    ml_rep_features -> ml_classifier_metrics   (CV, final fit, saves the versioned artifact)
-    ml_classifier_metrics -> ml_confusion_matrix            (read from the artifact)
+    int_reps_decoded + int_sets_aggregated -> int_rep_features   (SQL: macros/rep_features.sql)
+    int_reps_decoded -> ml_rep_trace_features                    (the trace shape)
+    int_rep_features + ml_rep_trace_features -> ml_rep_features  (SQL join)
+    ml_rep_features -> ml_classifier_metrics   (CV: scores, confusion counts, chosen model)
+    ml_classifier_metrics -> ml_confusion_matrix            (SQL over its confusion_json)
     ml_classifier_metrics + ml_rep_features + int_sets_aggregated
-        -> fct_set_exercise_predictions                     (labels every kept set)
+        -> fct_set_exercise_predictions   (final fit, saves the artifact for `liftlab
+                                           classify`, labels every kept set)
+
+No model reads the artifact back: what a model needs comes through its refs.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from liftlab.lifts import LIFTS
-from liftlab.ml.artifact import default_root, load_artifact, save_artifact
+from liftlab.ml.artifact import default_root, save_artifact, version_of
 from liftlab.ml.config import LABELLED_STATUS, ClassifierConfig
 from liftlab.ml.evaluation import (
+    Evaluation,
     confusion_frame,
+    evaluate_models,
+    fit_chosen,
     isin,
     labelled_reps,
     metrics_frame,
-    train_and_evaluate,
+    training_sets,
     unevaluated_rows,
 )
 from liftlab.ml.features import (
     ALL_FEATURES,
     CLASSIFIER_REP,
-    ID_COLUMNS,
-    build_rep_features,
+    TRACE_FEATURES,
+    rep_features_query,
     trace_features_csr,
+    with_trace_features,
 )
 from liftlab.ml.labelling import label_sets
 from liftlab.ml.neighbours import REP_COLUMNS as SMOOTHING_COLUMNS
 
-REP_COLUMNS = (
-    "rep_id",
-    "set_id",
-    "lifter_id",
-    "rep_index",
-    CLASSIFIER_REP,
-    "mean_velocity_m_s",
-    "rom_mm",
-    "peak_velocity_m_s",
-    "peak_velocity_location_pct",
-    "duration_s",
-    "bulk_tick_intervals_us",
-)
 SET_COLUMNS = (
     "set_id",
     "lifter_id",
@@ -136,42 +134,20 @@ KEPT_REPS = CLASSIFIER_REP
 TRACE_BATCH_REPS = 200_000
 
 
-def rep_features(reps, sets) -> pd.DataFrame:
-    """ml_rep_features: one row per rep the classifier reads (int_reps_decoded.is_plausible).
-
-    From DuckDB relations the bulk series never become Python objects: they stream as Arrow
-    list batches into :func:`trace_features_csr`, and only the numeric features are kept.
-    """
-    sets_df = _frame(sets, SET_COLUMNS)
-    if isinstance(reps, pd.DataFrame):
-        return with_workout_ids(build_rep_features(reps, sets_df), sets_df)
-    scalar_columns = tuple(c for c in REP_COLUMNS if c != "bulk_tick_intervals_us")
-    reps_df = _frame(reps, scalar_columns, KEPT_REPS)
-    trace = stream_trace_features(reps.filter(KEPT_REPS))
-    return with_workout_ids(build_rep_features(reps_df, sets_df, trace), sets_df)
+def rep_features(con, reps: str = "int_reps_decoded", sets: str = "int_sets_aggregated"):
+    """ml_rep_features' rows computed outside dbt (``liftlab classify``, the benchmarks) from
+    the tables ``reps`` and ``sets`` of ``con``: the SQL of int_rep_features
+    (liftlab.ml.features.rep_features_query) beside the trace features, streamed from the
+    bulk series as Arrow batches (never Python objects per rep)."""
+    features = con.sql(rep_features_query(reps, sets)).df()
+    trace = stream_trace_features(con.table(reps).filter(KEPT_REPS))
+    return with_trace_features(features, trace)
 
 
-# Beside liftlab.ml.features.ID_COLUMNS in ml_rep_features: the set's workout, the group of
-# the workout-grouped cross-validation (liftlab.ml.classifier.cv_groups).
-FEATURE_EXTRA_IDS = ("workout_id",)
-
-
-def with_workout_ids(features: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
-    """``features`` with the ``workout_id`` of each rep's set (null when ``sets`` has none),
-    placed after the id columns."""
-    out = features.drop(columns=[c for c in FEATURE_EXTRA_IDS if c in features])
-    if "workout_id" in sets:
-        workouts = sets.drop_duplicates("set_id").set_index("set_id")["workout_id"]
-        values = out["set_id"].map(workouts)
-    else:
-        values = pd.Series(None, index=out.index, dtype=object)
-    out.insert(len(ID_COLUMNS), "workout_id", values.astype(object))
-    return out
-
-
-# Reps per batch of the batched Python models (ml_rep_features, fct_set_exercise_predictions):
-# the work is split into buckets of whole lifters of about this many reps, so memory stays
-# bounded whatever the warehouse's size (dbt var ml_batch_reps).
+# Reps per batch of the batched Python models (ml_rep_trace_features,
+# fct_set_exercise_predictions): the work is split into buckets of whole lifters of about
+# this many reps, so memory stays bounded whatever the warehouse's size (dbt var
+# ml_batch_reps).
 BATCH_REPS = 250_000
 
 
@@ -188,40 +164,27 @@ def bucket_count(relation, batch_reps: int | None = None) -> int:
     return max(1, -(-int(n_rows) // max(1, batch_reps)))
 
 
-def rep_features_schema():
-    """Arrow schema of ml_rep_features: the id columns as strings, every feature as double."""
+def trace_features_schema():
+    """Arrow schema of ml_rep_trace_features: rep_id, every trace feature as double."""
     import pyarrow as pa
 
-    return pa.schema(
-        [(c, pa.string()) for c in (*ID_COLUMNS, *FEATURE_EXTRA_IDS)]
-        + [(c, pa.float64()) for c in ALL_FEATURES]
-    )
+    return pa.schema([("rep_id", pa.string())] + [(c, pa.float64()) for c in TRACE_FEATURES])
 
 
-def rep_feature_batches(reps, sets, batch_reps: int | None = None):
-    """ml_rep_features as an Arrow RecordBatchReader, computed bucket by bucket of whole
-    lifters (:func:`lifter_bucket`): every feature of a rep depends only on its set and its
-    lifter, so the rows equal :func:`rep_features`'s, while memory holds one bucket at a time.
-
-    The reader is lazy: dbt-duckdb's materialization pulls it batch by batch into the table.
-    """
+def trace_feature_batches(reps, batch_reps: int | None = None):
+    """ml_rep_trace_features as an Arrow RecordBatchReader: the trace features of every rep
+    of ``reps`` (int_reps_decoded) the classifier reads, bucket by bucket of whole lifters
+    (:func:`lifter_bucket`), so memory holds one bucket at a time; the rows do not depend on
+    the bucket size. Lazy: dbt-duckdb's materialization pulls it batch by batch."""
     import pyarrow as pa
 
-    schema = rep_features_schema()
-    n_buckets = bucket_count(reps.filter(KEPT_REPS), batch_reps)
-    scalar_columns = tuple(c for c in REP_COLUMNS if c != "bulk_tick_intervals_us")
+    schema = trace_features_schema()
+    kept = reps.filter(KEPT_REPS)
+    n_buckets = bucket_count(kept, batch_reps)
 
     def batches():
         for bucket in range(n_buckets):
-            in_bucket = lifter_bucket(n_buckets, bucket)
-            kept = f"({KEPT_REPS}) and {in_bucket}"
-            sets_df = _frame(sets, SET_COLUMNS, in_bucket)
-            frame = build_rep_features(
-                _frame(reps, scalar_columns, kept),
-                sets_df,
-                stream_trace_features(reps.filter(kept)),
-            )
-            frame = with_workout_ids(frame, sets_df)
+            frame = stream_trace_features(kept.filter(lifter_bucket(n_buckets, bucket)))
             if len(frame):
                 yield pa.RecordBatch.from_pandas(
                     frame[schema.names], schema=schema, preserve_index=False
@@ -251,32 +214,54 @@ def stream_trace_features(relation, batch_reps: int = TRACE_BATCH_REPS) -> pd.Da
     return pd.concat(frames, ignore_index=True)
 
 
-def train(features, config: ClassifierConfig, root: Path) -> pd.DataFrame:
-    """ml_classifier_metrics: cross-validate, fit the chosen model, save the artifact.
+def cross_validation(features, config: ClassifierConfig) -> pd.DataFrame:
+    """ml_classifier_metrics: cross-validate every configured model, choose one.
 
-    Returns the metrics rows with ``model_version`` and ``is_chosen``. When the warehouse holds
-    fewer than two labelled lifts nothing can be trained: the result is empty (with its
-    columns) and no artifact is written.
+    Returns the metrics rows with ``is_chosen``, ``chosen_model``, the ``model_version`` the
+    chosen model's fit will have (its content digest: fct_set_exercise_predictions fits and
+    saves it), each row's confusion counts (``confusion_json``) and the configuration
+    (``config_json``), which the models downstream read from this table. With fewer than
+    two labelled lifts nothing can be trained: the result is empty (with its columns).
     """
     features_df = labelled_features(features, config)
+    evaluation = evaluate_models(features_df, config)
     try:
-        result = train_and_evaluate(features_df, config)
+        labelled, _, classes = training_sets(features_df, config)
     except ValueError as exc:
         if "at least two lifts" not in str(exc):
             raise
         return metrics_table(metrics_frame([]), version=None, chosen=None)
-    training = labelled_reps(features_df, LIFTS)
-    version, _ = save_artifact(result, training, root)
-    metrics = result.metrics
+    chosen = evaluation.chosen
+    version = version_of(chosen, config, config.features_for(chosen), classes, labelled)
+    metrics = evaluation.metrics
     if metrics.empty:
         # Trained but not evaluated: say so, and keep the version.
-        metrics = metrics_frame(
-            unevaluated_rows(result.model_name, "all6", training, "not cross-validated")
-        )
-    return metrics_table(metrics, version=version, chosen=result.model_name)
+        metrics = metrics_frame(unevaluated_rows(chosen, "all6", labelled, "not cross-validated"))
+    return metrics_table(
+        metrics, version=version, chosen=chosen, confusion=evaluation.confusion, config=config
+    )
 
 
-def metrics_table(metrics: pd.DataFrame, version: str | None, chosen: str | None) -> pd.DataFrame:
+def confusion_cells(confusion: pd.DataFrame, row: pd.Series) -> str | None:
+    """The confusion counts of one metrics row (model x level x lifts) as JSON, or None."""
+    cells = confusion[
+        (confusion["model"] == row["model"])
+        & (confusion["level"] == row["level"])
+        & (confusion["lifts"] == row["lifts"])
+    ]
+    if cells.empty:
+        return None
+    records = cells[["true_lift", "predicted_lift", "n"]].astype({"n": "int64"})
+    return json.dumps(records.to_dict(orient="records"))
+
+
+def metrics_table(
+    metrics: pd.DataFrame,
+    version: str | None,
+    chosen: str | None,
+    confusion: pd.DataFrame | None = None,
+    config: ClassifierConfig | None = None,
+) -> pd.DataFrame:
     out = metrics.copy()
     out.insert(0, "metric_id", out["model"] + "|" + out["level"] + "|" + out["lifts"])
     out["is_chosen"] = (out["model"] == chosen).astype(bool)
@@ -296,6 +281,13 @@ def metrics_table(metrics: pd.DataFrame, version: str | None, chosen: str | None
     for c in ("n_folds", "n", "n_lifters"):
         out[c] = out[c].astype("int64")
     out["cv_seconds"] = out["cv_seconds"].astype(float)
+    cells = [
+        confusion_cells(confusion, row) if confusion is not None else None
+        for _, row in out.iterrows()
+    ]
+    out["confusion_json"] = pd.Series(cells, index=out.index, dtype="string")
+    config_text = json.dumps(config.to_dict(), sort_keys=True) if config else None
+    out["config_json"] = pd.Series([config_text] * len(out), index=out.index, dtype="string")
     return out
 
 
@@ -333,50 +325,65 @@ def trained_version(metrics) -> str | None:
     return str(versions[0]) if len(versions) else None
 
 
-def confusion(metrics, root: Path) -> pd.DataFrame:
-    """ml_confusion_matrix: the confusion rows saved with the artifact of this build."""
-    version = trained_version(metrics)
-    frame = confusion_frame([]) if version is None else load_artifact(root, version).confusion()
-    if frame.empty:
-        frame = confusion_frame([])
-    out = pd.DataFrame(
-        {
-            "confusion_id": (
-                frame["model"]
-                + "|"
-                + frame["level"]
-                + "|"
-                + frame["lifts"]
-                + "|"
-                + frame["true_lift"]
-                + "|"
-                + frame["predicted_lift"]
-            ).astype("string"),
-            **{
-                c: frame[c].astype("string")
-                for c in ("model", "level", "lifts", "true_lift", "predicted_lift")
-            },
-            "n": frame["n"].astype("int64"),
-        }
-    )
-    out["model_version"] = pd.Series([version] * len(out), index=out.index, dtype="string")
-    return out
-
-
 def predictions(sets, features, metrics, root: Path, config: ClassifierConfig) -> pd.DataFrame:
-    """fct_set_exercise_predictions: every kept set with its prediction and resolved lift."""
-    artifact, cross_fitted = _trained_artifact(metrics, root)
-    return _label_frame(sets, features, artifact, cross_fitted, config)
+    """fct_set_exercise_predictions in one pass (see :func:`prediction_batches`)."""
+    trained, cross_fitted = fit_and_save(features, metrics, root)
+    return _label_frame(sets, features, trained, cross_fitted, config)
 
 
-def _trained_artifact(metrics, root: Path):
-    """(artifact, out-of-fold set probabilities) of this build's model; (None, None) when
-    nothing was trained."""
-    version = trained_version(metrics)
+@dataclass(frozen=True)
+class Trained:
+    """The model this build fitted, as labelling needs it."""
+
+    model: object
+    model_name: str
+    feature_columns: list[str]
+    version: str
+
+
+def evaluation_from_table(metrics) -> tuple[Evaluation, ClassifierConfig] | None:
+    """The cross-validation as ml_classifier_metrics holds it (scores, confusion counts,
+    chosen model) and its configuration; None when nothing could be trained."""
+    frame = _frame(metrics, ())
+    version = trained_version(frame)
     if version is None:
+        return None
+    confusion = [
+        {"model": r["model"], "level": r["level"], "lifts": r["lifts"], **cell}
+        for _, r in frame.iterrows()
+        if isinstance(r["confusion_json"], str)
+        for cell in json.loads(r["confusion_json"])
+    ]
+    extra = ["metric_id", "is_chosen", "model_version", "chosen_model"]
+    scores = frame.drop(columns=[*extra, "confusion_json", "config_json"])
+    evaluation = Evaluation(
+        metrics=metrics_frame(scores.to_dict(orient="records")),
+        confusion=confusion_frame(confusion),
+        chosen=str(frame["chosen_model"].dropna().iloc[0]),
+    )
+    config = ClassifierConfig.from_mapping(json.loads(frame["config_json"].dropna().iloc[0]))
+    return evaluation, config
+
+
+def fit_and_save(features, metrics, root: Path):
+    """Fit the model ml_classifier_metrics chose, with the configuration it was evaluated
+    with, predict the labelled sets out of fold, and save the versioned artifact (for
+    ``liftlab classify``); (Trained, out-of-fold set probabilities), or (None, None) when
+    nothing was trained. The version saved is the one the metrics table announced."""
+    evaluated = evaluation_from_table(metrics)
+    if evaluated is None:
         return None, None
-    artifact = load_artifact(root, version)
-    return artifact, artifact.cross_fitted()
+    evaluation, config = evaluated
+    features_df = labelled_features(features, config)
+    result = fit_chosen(features_df, config, evaluation)
+    version, _ = save_artifact(result, labelled_reps(features_df, LIFTS), root)
+    announced = trained_version(metrics)
+    if version != announced:
+        raise RuntimeError(
+            f"the fit saved classifier {version}, ml_classifier_metrics says {announced}"
+        )
+    trained = Trained(result.model, result.model_name, result.feature_columns, version)
+    return trained, result.cross_fitted
 
 
 def prediction_batches(
@@ -392,7 +399,7 @@ def prediction_batches(
     the same, while memory holds one bucket of reps at a time."""
     import pyarrow as pa
 
-    artifact, cross_fitted = _trained_artifact(metrics, root)
+    artifact, cross_fitted = fit_and_save(features, metrics, root)
     schema = predictions_schema()
     n_buckets = bucket_count(features, batch_reps)
 

@@ -1,5 +1,7 @@
-"""Every kept set with this build's classifier's probabilities (fct_sets resolves the lift);
-computed in buckets of whole lifters of about var ml_batch_reps reps (bounded memory)."""
+"""Fits the model ml_classifier_metrics chose (with the configuration it was evaluated
+with), saves the versioned artifact for `liftlab classify`, and gives every kept set its
+probabilities (fct_sets resolves the lift); labelled in buckets of whole lifters of about
+var ml_batch_reps reps (bounded memory)."""
 
 from liftlab.ml.warehouse import (
     artifact_root,

@@ -1,7 +1,8 @@
-"""Lifter-grouped cross-validation of every configured model; fits the chosen one and saves
-the versioned artifact (liftlab.ml.warehouse.train)."""
+"""Cross-validated scores of every configured model (grouped by lifter, or by workout with
+fewer lifters than folds), the chosen model and its confusion counts
+(liftlab.ml.warehouse.cross_validation); fct_set_exercise_predictions fits the chosen one."""
 
-from liftlab.ml.warehouse import artifact_root, classifier_config, train
+from liftlab.ml.warehouse import classifier_config, cross_validation
 
 
 def model(dbt, session):
@@ -15,7 +16,6 @@ def model(dbt, session):
     cv_jobs = dbt.config.get("classifier_cv_jobs")
     seed = dbt.config.get("classifier_seed")
     cross_fit_folds = dbt.config.get("classifier_cross_fit_folds")
-    artifact_dir = dbt.config.get("classifier_artifact_dir")
     config = classifier_config(
         features=features,
         models=models,
@@ -27,4 +27,4 @@ def model(dbt, session):
         seed=seed,
         cross_fit_folds=cross_fit_folds,
     )
-    return train(dbt.ref("ml_rep_features"), config, artifact_root(session, artifact_dir))
+    return cross_validation(dbt.ref("ml_rep_features"), config)

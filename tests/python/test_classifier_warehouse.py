@@ -13,7 +13,7 @@ import pytest
 from liftlab.cli import main
 from liftlab.commands.build import build
 from liftlab.commands.classify import build_intermediate
-from liftlab.ml import ClassifierConfig, train_and_evaluate
+from liftlab.ml import ClassifierConfig, build_rep_features, train_and_evaluate
 from liftlab.ml.artifact import load_artifact
 from liftlab.ml.classifier import DEFAULT_MODELS, LIFTS, predict_sets
 from liftlab.ml.warehouse import rep_features
@@ -184,14 +184,14 @@ def test_real_sample_labelled_by_a_model_trained_on_generated_data_only(tmp_path
     train_db = tmp_path / "train.duckdb"
     build_intermediate(str(export), train_db)
     with duckdb.connect(str(train_db)) as con:
-        features = rep_features(con.table("int_reps_decoded"), con.table("int_sets_aggregated"))
+        features = rep_features(con)
     result = train_and_evaluate(
         features, ClassifierConfig(cross_fit_labelled=False), evaluate=False
     )
     sample_db = tmp_path / "sample.duckdb"
     build_intermediate(str(REAL_SAMPLE), sample_db)
     with duckdb.connect(str(sample_db)) as con:
-        real = rep_features(con.table("int_reps_decoded"), con.table("int_sets_aggregated"))
+        real = rep_features(con)
         truth = con.sql("select set_id, typed_lift from int_sets_aggregated").df()
     hidden = real.assign(typed_lift=None, typed_lift_status="unlabeled")  # labels hidden
     predicted = predict_sets(result.model, result.feature_columns, hidden)
@@ -227,31 +227,34 @@ def test_fct_sets_resolves_the_lift_from_the_probabilities(warehouse):
 
 
 def test_bucketed_features_and_labels_equal_the_whole_warehouse_at_once(warehouse, tmp_path):
-    """ml_rep_features and fct_set_exercise_predictions are computed in buckets of whole
-    lifters (bounded memory); any bucket size gives the rows of one pass over everything."""
+    """ml_rep_trace_features and fct_set_exercise_predictions are computed in buckets of
+    whole lifters (bounded memory); any bucket size gives the rows of one pass over
+    everything, and the built ml_rep_features equals the features computed outside dbt."""
     from liftlab.ml.warehouse import (
         bucket_count,
         classifier_config,
         labelled_features,
         prediction_batches,
         predictions,
-        rep_feature_batches,
+        trace_feature_batches,
     )
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         reps, sets = con.table("int_reps_decoded"), con.table("int_sets_aggregated")
-        whole = rep_features(reps, sets)
+        whole = rep_features(con)
         assert bucket_count(reps, 200) > 5
-        bucketed = rep_feature_batches(reps, sets, batch_reps=200).read_all().to_pandas()
-        assert len(bucketed) == len(whole) > 1000
+        bucketed = trace_feature_batches(reps, batch_reps=200).read_all().to_pandas()
+        built = con.sql("select * from ml_rep_features").df()
+        assert len(bucketed) == len(whole) == len(built) > 1000
         key = ["rep_id"]
         pd.testing.assert_frame_equal(
             bucketed.sort_values(key).reset_index(drop=True),
-            whole.sort_values(key).reset_index(drop=True),
+            whole[bucketed.columns].sort_values(key).reset_index(drop=True),
             check_dtype=False,
             check_exact=False,
             rtol=1e-12,
         )
+        pd.testing.assert_frame_equal(built, whole, check_dtype=False)
 
         features = con.table("ml_rep_features")
         config = classifier_config()
@@ -274,10 +277,11 @@ def test_bucketed_features_and_labels_equal_the_whole_warehouse_at_once(warehous
 
 
 def test_both_feature_paths_read_the_same_reps(warehouse):
-    """One usable-rep rule: the DuckDB path (relations, streamed) and the DataFrame path
-    read the reps int_reps_decoded flags is_plausible, and set_rep_count is the set's
-    rep_count_plausible (the build's dbt test assert_classifier_reads_the_plausible_reps
-    pins the table itself)."""
+    """One usable-rep rule and one text of the feature rules: the DuckDB path (SQL over the
+    tables, traces streamed) and the DataFrame path (the same SQL over frames) read the
+    reps int_reps_decoded flags is_plausible and give the same features, and set_rep_count
+    is the set's rep_count_plausible (the build's dbt test
+    assert_classifier_reads_the_plausible_reps pins the table itself)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         reps, sets = con.table("int_reps_decoded"), con.table("int_sets_aggregated")
         assert (
@@ -286,9 +290,9 @@ def test_both_feature_paths_read_the_same_reps(warehouse):
             ).fetchall()[0][0]
             > 0
         )
-        from_relations = rep_features(reps, sets)
-        from_frames = rep_features(reps.df(), sets.df())
+        from_tables = rep_features(con)
+        from_frames = build_rep_features(reps.df(), sets.df())
         counts = sets.project("set_id, rep_count_plausible").df().set_index("set_id")
-    assert sorted(from_frames["rep_id"]) == sorted(from_relations["rep_id"])
+    pd.testing.assert_frame_equal(from_frames, from_tables, check_dtype=False)
     per_set = from_frames.groupby("set_id")["set_rep_count"].first()
     assert (per_set == counts["rep_count_plausible"].reindex(per_set.index)).all()
