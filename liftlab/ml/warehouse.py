@@ -186,9 +186,11 @@ def trace_feature_batches(reps, batch_reps: int | None = None):
         for bucket in range(n_buckets):
             frame = stream_trace_features(kept.filter(lifter_bucket(n_buckets, bucket)))
             if len(frame):
-                yield pa.RecordBatch.from_pandas(
+                # a table, not one batch: rep_id may arrive in several Arrow chunks
+                table = pa.Table.from_pandas(
                     frame[schema.names], schema=schema, preserve_index=False
                 )
+                yield from table.to_batches()
 
     return pa.RecordBatchReader.from_batches(schema, batches())
 
