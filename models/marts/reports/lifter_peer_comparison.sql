@@ -46,7 +46,10 @@ metrics as (
         per_lifter.lift,
         per_lifter.n_sets,
         m.metric,
-        m.lifter_value
+        -- to 1e-9: DuckDB averages doubles in parallel in an order that varies between
+        -- runs, and a last-bit difference would reorder tied lifters (percentiles moved
+        -- between two builds of the same input)
+        round(m.lifter_value, 9) as lifter_value
     from per_lifter
     cross join
         lateral (
