@@ -2,9 +2,11 @@
 validated with Great Expectations, GX data docs (HTML) written to a folder, and one row
 per expectation written to the warehouse table ``dq_expectation_results``.
 
-The tables are read into pandas and validated through GX's pandas datasource in an
-ephemeral context: GX's SQL route through duckdb-engine reports every expectation as
-failed with a hidden error here (see the stack notes). Because a silently broken GX
+Only what dbt tests do not do well is checked here (liftlab.quality.suites): each check
+reads the columns it needs of the rows its SQL ``where`` selects (a projection, never a
+whole mart) into pandas, validated through GX's pandas datasource in an ephemeral
+context (GX's SQL route through duckdb-engine reports every expectation as failed with a
+hidden error here: see the stack notes). Because a silently broken GX
 would make the gate meaningless, every run also validates a small canary frame that
 must fail one expectation and pass another; if GX gets the canary wrong the run fails.
 """
@@ -114,7 +116,7 @@ def default_docs_dir() -> Path:
     return project_dir() / "build" / "quality"
 
 
-def _validate_all(context, checks, frames, missing, values) -> list[ExpectationResult]:
+def _validate_all(context, checks, frames, missing) -> list[ExpectationResult]:
     results: list[ExpectationResult] = []
     for index, check in enumerate(checks):
         if check.suite in missing:
@@ -126,7 +128,7 @@ def _validate_all(context, checks, frames, missing, values) -> list[ExpectationR
             results.append(_error_result(check, "read_table", f"could not read: {frame}"))
             continue
         try:
-            results.extend(_validate(context, index, check, frame, values))
+            results.extend(_validate(context, index, check, frame))
         except Exception as exc:  # a GX error is a failed check, not a crashed build
             results.append(_error_result(check, "validate", f"{type(exc).__name__}: {exc}"))
     return results
@@ -188,7 +190,7 @@ def run_checkpoint(
         docs_dir = default_docs_dir() if docs_dir is None else Path(docs_dir)
     run_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
-    frames, missing, values = _read_tables(warehouse, checks)
+    frames, missing = _read_tables(warehouse, checks)
     # docs are written to a fresh folder beside the target, then swapped in, so that a
     # concurrent build never sees (or deletes) half a site
     staging_dir = None
@@ -198,7 +200,7 @@ def run_checkpoint(
     try:
         context = _context(staging_dir)
         _assert_gx_is_honest(context)
-        results = _validate_all(context, checks, frames, missing, values)
+        results = _validate_all(context, checks, frames, missing)
         if bounds_error is not None:
             results.append(bounds_error)
         docs_index = None
@@ -250,11 +252,10 @@ def read_lift_bounds(
 
 
 def _read_tables(warehouse: Path, checks: list[Check]):
-    """One pandas frame per check (only the columns it needs), the suites whose table is
-    missing, and the reconciliation values, all read in one read-only connection."""
+    """One pandas frame per check (only the columns it needs, only the rows of its
+    ``where``), and the suites whose table is missing, read in one read-only connection."""
     frames: dict[str, object] = {}
     missing: set[str] = set()
-    values: dict[str, object] = {}
     with connect(warehouse, read_only=True) as con:
         tables = {
             row[0]
@@ -282,13 +283,7 @@ def _read_tables(warehouse: Path, checks: list[Check]):
                 frames[check.suite] = con.sql(f'select {select} from "{check.table}"{where}').df()
             except duckdb.Error as exc:
                 frames[check.suite] = exc
-            for spec in check.specs:
-                if spec.reconcile_sql and spec.reconcile_sql not in values:
-                    try:
-                        values[spec.reconcile_sql] = con.sql(spec.reconcile_sql).fetchall()[0][0]
-                    except duckdb.Error as exc:
-                        values[spec.reconcile_sql] = exc
-    return frames, missing, values
+    return frames, missing
 
 
 # --------------------------------------------------------------------------------------
@@ -321,22 +316,16 @@ def _context(docs_dir: Path | None):
     return context
 
 
-def _expectation(spec, values):
+def _expectation(spec):
     import great_expectations.expectations as gxe
 
     kwargs = dict(spec.kwargs)
-    if spec.reconcile_sql:
-        value = values.get(spec.reconcile_sql)
-        if isinstance(value, Exception):
-            return None, f"reconciliation query failed: {value}"
-        for key in spec.reconcile_into:
-            kwargs[key] = int(value) if value is not None else 0
     if spec.note:
         kwargs["notes"] = spec.note
     return getattr(gxe, spec.expectation)(**kwargs), None
 
 
-def _validate(context, index: int, check: Check, frame, values) -> list[ExpectationResult]:
+def _validate(context, index: int, check: Check, frame) -> list[ExpectationResult]:
     import great_expectations as gx
 
     name = f"{index:02d}_{check.suite}"
@@ -347,7 +336,7 @@ def _validate(context, index: int, check: Check, frame, values) -> list[Expectat
     suite = context.suites.add(gx.ExpectationSuite(name=check.suite))
     broken: list[ExpectationResult] = []
     for spec in check.specs:
-        expectation, error = _expectation(spec, values)
+        expectation, error = _expectation(spec)
         if expectation is None:
             broken.append(
                 ExpectationResult(
