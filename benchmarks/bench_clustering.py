@@ -75,7 +75,9 @@ def main(argv=None) -> int:
 
     from liftlab.clustering.config import validate_config
     from liftlab.clustering.features import build_features
-    from liftlab.clustering.pipeline import clusters_table, evaluate, fit_clustering
+    from liftlab.clustering.pipeline import fit_clustering
+    from liftlab.clustering.scores import evaluate
+    from liftlab.clustering.tables import clusters_table
 
     cfg = validate_config(
         {

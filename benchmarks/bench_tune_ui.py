@@ -48,7 +48,7 @@ def recompute(sets, fingerprint: str, cfg: dict, truth, *, new_features: bool) -
     """One change in the form: fit, scores, tables, figures (seconds of each). With
     ``new_features`` the change is a feature setting (the sets are aggregated again);
     otherwise the cut, linkage, distance, scaler, ... (the feature table is reused)."""
-    from liftlab.clustering import pipeline
+    from liftlab.clustering import tables
     from liftlab.tune_ui import view
 
     timings: dict[str, float] = {}
@@ -64,10 +64,10 @@ def recompute(sets, fingerprint: str, cfg: dict, truth, *, new_features: bool) -
     timings["scores"] = time.perf_counter() - t
     t = time.perf_counter()
     lift = next(iter(fits))
-    dendrogram = pipeline.dendrogram_table(pipeline.linkage_table(fits))
+    dendrogram = tables.dendrogram_table(tables.linkage_table(fits))
     view.dendrogram_figure(dendrogram, lift)
-    view.pca_figure(pipeline.pca_table(fits), lift)
-    view.profile_frame(pipeline.profiles_table(feats, fits, cfg), lift)
+    view.pca_figure(tables.pca_table(fits), lift)
+    view.profile_frame(tables.profiles_table(feats, fits, cfg), lift)
     view.cut_options(fits[lift].tree.z)
     timings["tables_figures"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started

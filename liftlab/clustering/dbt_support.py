@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from liftlab.clustering import fit_table, pipeline
+from liftlab.clustering import fit_table, pipeline, scores
 from liftlab.clustering.config import DEFAULT_EXPERIMENTS_FILE, config_hash, resolve_config
 from liftlab.clustering.features import source_columns
 
@@ -133,7 +133,7 @@ def ground_truth_path(setting: Any) -> Path | None:
 def truth(setting: Any):
     """Ground truth keyed by lifter_id, or None (see :func:`ground_truth_path`)."""
     path = ground_truth_path(setting)
-    return pipeline.load_truth(str(path)) if path else None
+    return scores.load_truth(str(path)) if path else None
 
 
 def evaluate_runs(fitted, ground_truth: Any):
@@ -146,11 +146,11 @@ def evaluate_runs(fitted, ground_truth: Any):
 
     known = truth(ground_truth)
     run_at = datetime.now(UTC).replace(tzinfo=None)
-    frames = [pd.DataFrame(columns=pipeline.RUN_COLUMNS)]
+    frames = [pd.DataFrame(columns=scores.RUN_COLUMNS)]
     for cfg in fit_table.configs_of(fitted):
         rows = fitted[fitted["config_hash"] == config_hash(cfg)]
         frames.append(
-            pipeline.evaluate(
+            scores.evaluate(
                 fit_table.fits_from_table(rows, cfg),
                 cfg,
                 truth=known,

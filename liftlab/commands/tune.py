@@ -179,7 +179,7 @@ def run_grid(args) -> int:
     import yaml
     from tqdm import tqdm
 
-    from liftlab.clustering import dbt_support, pipeline, run_log
+    from liftlab.clustering import dbt_support, pipeline, run_log, scores
     from liftlab.clustering.config import load_experiments, validate_config
     from liftlab.clustering.features import source_columns
 
@@ -200,7 +200,7 @@ def run_grid(args) -> int:
         for cfg in tqdm(configs, desc="clustering runs", unit="run", file=sys.stderr):
             feats, fits = pipeline.fit_sets(sets, cfg)
             fingerprint = pipeline.data_fingerprint(feats)
-            runs = pipeline.evaluate(
+            runs = scores.evaluate(
                 fits, cfg, truth=truth, source="tune", data_fingerprint=fingerprint
             )
             run_log.append_tuning_runs(con, runs)

@@ -12,7 +12,7 @@ import json
 import streamlit as st
 
 from liftlab.clustering import config as C
-from liftlab.clustering import pipeline
+from liftlab.clustering import tables
 from liftlab.tune_ui import data, view
 
 GROUPINGS = {"lifter": "lifter", "lifter_workout": "lifter x workout"}
@@ -224,14 +224,14 @@ with left:
             format_func=lambda h: f"{h:.3g} ({options[h]} clusters)",
             key="cut_height",
         )
-    linkage_table = pipeline.linkage_table({shown: lift_fit})
-    dendrogram = pipeline.dendrogram_table(linkage_table)
+    linkage_table = tables.linkage_table({shown: lift_fit})
+    dendrogram = tables.dendrogram_table(linkage_table)
     st.plotly_chart(view.dendrogram_figure(dendrogram, shown), key="dendrogram")
 with right:
-    st.plotly_chart(view.pca_figure(pipeline.pca_table({shown: lift_fit}), shown), key="pca")
+    st.plotly_chart(view.pca_figure(tables.pca_table({shown: lift_fit}), shown), key="pca")
 
 st.subheader("Cluster profiles (original units, mean over members)")
-profiles = view.profile_frame(pipeline.profiles_table(feats, {shown: lift_fit}, cfg), shown)
+profiles = view.profile_frame(tables.profiles_table(feats, {shown: lift_fit}, cfg), shown)
 st.dataframe(profiles, hide_index=True, key="profiles")
 
 # -- log and promote -----------------------------------------------------------------------

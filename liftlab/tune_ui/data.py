@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from liftlab import environment
-from liftlab.clustering import dbt_support, pipeline, run_log
+from liftlab.clustering import dbt_support, pipeline, run_log, scores
 from liftlab.clustering.config import FEATURES
 
 KEY_COLUMNS = ("set_id", "lifter_id", "lift", "workout_id")
@@ -132,7 +132,7 @@ def read_snapshot(settings: Settings) -> Snapshot:
             )
         truth_path = dbt_support.ground_truth_path(settings.truth)
         runs = run_log.read_runs(con)
-    truth = pipeline.load_truth(str(truth_path)) if truth_path else None
+    truth = scores.load_truth(str(truth_path)) if truth_path else None
     return Snapshot(
         sets=sets,
         fingerprint=pipeline.data_fingerprint(sets),

@@ -1,7 +1,7 @@
 """What the form shows for one configuration, from the clustering library itself.
 
 Nothing here clusters: the fit is ``build_features`` + ``pipeline.fit_clustering`` (what
-the dbt model ``int_lifter_clusters_fitted`` runs), the scores are ``pipeline.evaluate`` (the rows
+the dbt model ``int_lifter_clusters_fitted`` runs), the scores are ``scores.evaluate`` (the rows
 ``liftlab tune`` logs to ``cluster_runs``), and the tables are the library's
 ``profiles_table`` / ``pca_table`` / ``linkage_table`` / ``dendrogram_table`` (the dbt
 tables' rows: ``cluster_profiles`` is the same mean / median in SQL).
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from liftlab.clustering import model, pipeline
+from liftlab.clustering import model, pipeline, scores
 from liftlab.clustering.config import FEATURES
 from liftlab.clustering.features import build_features
 
@@ -80,7 +80,7 @@ def evaluate(
             if progress:
                 progress(done, len(fits), lift)
             frames.append(
-                pipeline.evaluate(
+                scores.evaluate(
                     {lift: lift_fit},
                     cfg,
                     truth=truth,

@@ -3,7 +3,7 @@ with the cut-off height; read from cluster_linkage."""
 
 import pandas as pd
 
-from liftlab.clustering.pipeline import dendrogram_table
+from liftlab.clustering.tables import dendrogram_table
 
 
 def model(dbt, session):

@@ -4,7 +4,7 @@ centroids (two-stage)."""
 
 from liftlab.clustering.dbt_support import in_force, with_run_keys
 from liftlab.clustering.fit_table import fits_from_table
-from liftlab.clustering.pipeline import linkage_table
+from liftlab.clustering.tables import linkage_table
 
 
 def model(dbt, session):

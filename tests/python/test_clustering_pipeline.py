@@ -12,7 +12,7 @@ import pytest
 import yaml
 from _clustering_synth import BLOB_CONFIG, synthetic_sets
 
-from liftlab.clustering import fit_table, pipeline
+from liftlab.clustering import fit_table, pipeline, scores, tables
 from liftlab.clustering.config import resolve_config, validate_config
 from liftlab.clustering.features import build_features, feature_names
 from liftlab.commands import tune
@@ -62,14 +62,14 @@ def test_features_all_lifts_and_workouts(data):
 def test_recovers_archetypes(data):
     sets, truth = data
     _feats, fits = pipeline.fit_sets(sets, BLOB_CONFIG)
-    runs = pipeline.evaluate(fits, BLOB_CONFIG, truth=truth)
+    runs = scores.evaluate(fits, BLOB_CONFIG, truth=truth)
     assert list(runs["lift"]) == ["bench_press", "squat"]
     assert (runs["ari"] >= 0.95).all() and (runs["ari_n"] == 60).all()
     assert (runs["n_clusters"] == 3).all()
     assert (runs["silhouette"] > 0.5).all() and (runs["stability"] > 0.9).all()
     for col in ("cophenetic_correlation", "calinski_harabasz", "davies_bouldin"):
         assert runs[col].notna().all()
-    assert list(runs.columns) == pipeline.RUN_COLUMNS
+    assert list(runs.columns) == scores.RUN_COLUMNS
 
 
 def test_holdout_and_min_sets_are_assigned(data):
@@ -77,7 +77,7 @@ def test_holdout_and_min_sets_are_assigned(data):
     few = sets[~((sets["lifter_id"] == "L0001") & (sets.groupby("lifter_id").cumcount() > 1))]
     cfg = dict(BLOB_CONFIG, holdout_fraction=0.25, min_sets=3)
     feats, fits = pipeline.fit_sets(few, cfg)
-    clusters = pipeline.clusters_table(fits)
+    clusters = tables.clusters_table(fits)
     assigned = clusters[clusters["membership"] == "assigned"]
     assert "L0001" in set(assigned["lifter_id"])
     assert (clusters["cluster_id"].notna()).all()
@@ -96,18 +96,18 @@ def test_tables_and_determinism(data):
     cfg = dict(BLOB_CONFIG, cut={"method": "fraction", "value": 0.55})
     feats, fits = pipeline.fit_sets(sets, cfg)
     _feats2, fits2 = pipeline.fit_sets(sets.sample(frac=1.0, random_state=1), cfg)
-    t1, t2 = pipeline.clusters_table(fits), pipeline.clusters_table(fits2)
+    t1, t2 = tables.clusters_table(fits), tables.clusters_table(fits2)
     pd.testing.assert_frame_equal(t1, t2)
-    link = pipeline.linkage_table(fits)
+    link = tables.linkage_table(fits)
     assert len(link) == 2 * 59 and (link.groupby("lift")["n_rows"].max() == 60).all()
-    dendro = pipeline.dendrogram_table(link)
+    dendro = tables.dendrogram_table(link)
     links = dendro[dendro["element"] == "link"]
     assert (links.groupby("lift").size() == 24).all()
     assert dendro["cut_height"].notna().all()
-    pca = pipeline.pca_table(fits)
+    pca = tables.pca_table(fits)
     assert len(pca) == 120 and pca[["pc1", "pc2", "pc3"]].notna().all().all()
     assert (pca["pc1_explained_variance"] >= pca["pc2_explained_variance"]).all()
-    prof = pipeline.profiles_table(feats, fits, cfg)
+    prof = tables.profiles_table(feats, fits, cfg)
     sizes = prof.drop_duplicates(["lift", "cluster_id"]).groupby("lift")["n_members"].sum()
     assert (sizes == 60).all()
     table = fit_table.fit_table(feats, fits, cfg, in_force=True)
@@ -121,7 +121,7 @@ def test_study_and_default_experiments_run(data):
         cfg = resolve_config(name, experiments_file=experiments)
         cfg["stability_resamples"] = 2
         _, fits = pipeline.fit_sets(sets, cfg)
-        runs = pipeline.evaluate(fits, cfg, truth=truth)
+        runs = scores.evaluate(fits, cfg, truth=truth)
         assert (runs["n_clusters"] >= 1).all(), name
 
 
@@ -286,9 +286,9 @@ def test_fit_table_round_trip_rebuilds_the_fit(data, extra):
     assert config == cfg
     rebuilt = fit_table.fits_from_table(table, config)
     assert {f.tree.method for f in rebuilt.values()} == {f.tree.method for f in fits.values()}
-    pd.testing.assert_frame_equal(pipeline.linkage_table(fits), pipeline.linkage_table(rebuilt))
-    pd.testing.assert_frame_equal(pipeline.pca_table(fits), pipeline.pca_table(rebuilt))
+    pd.testing.assert_frame_equal(tables.linkage_table(fits), tables.linkage_table(rebuilt))
+    pd.testing.assert_frame_equal(tables.pca_table(fits), tables.pca_table(rebuilt))
     at = pd.Timestamp("2026-01-01")
-    runs = pipeline.evaluate(fits, cfg, run_id="r", run_at=at).drop(columns="fit_seconds")
-    again = pipeline.evaluate(rebuilt, cfg, run_id="r", run_at=at).drop(columns="fit_seconds")
+    runs = scores.evaluate(fits, cfg, run_id="r", run_at=at).drop(columns="fit_seconds")
+    again = scores.evaluate(rebuilt, cfg, run_id="r", run_at=at).drop(columns="fit_seconds")
     pd.testing.assert_frame_equal(runs, again)

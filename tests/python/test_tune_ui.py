@@ -21,7 +21,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from liftlab.clustering import pipeline
+from liftlab.clustering import pipeline, scores, tables
 from liftlab.clustering.config import DEFAULT_CONFIG, resolve_config, validate_config
 from liftlab.clustering.features import build_features
 from liftlab.tune_ui import data, view
@@ -61,7 +61,7 @@ def _direct(settings: data.Settings, cfg: dict):
     cfg = validate_config(cfg)
     feats = build_features(snap.sets, cfg)
     fits = pipeline.fit_clustering(feats, cfg)
-    runs = pipeline.evaluate(fits, cfg, truth=snap.truth, source="tune")
+    runs = scores.evaluate(fits, cfg, truth=snap.truth, source="tune")
     return feats, fits, runs
 
 
@@ -111,7 +111,7 @@ def test_default_view_matches_the_library(env):
     assert sum(len(_values(t["x"])) for t in scatter) == int(fit.usable.sum())
     assert len(scatter) == row["n_clusters"]
     shown = at.dataframe[0].value
-    expected = view.profile_frame(pipeline.profiles_table(feats, fits, cfg), "all")
+    expected = view.profile_frame(tables.profiles_table(feats, fits, cfg), "all")
     assert shown.reset_index(drop=True).equals(expected.reset_index(drop=True))
     assert shown["n_members"].tolist() == json.loads(row["cluster_sizes"])
 

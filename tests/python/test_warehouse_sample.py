@@ -152,7 +152,7 @@ def test_cluster_tables_ref_the_one_fit(sample_warehouse):
     import os
     from pathlib import Path
 
-    from liftlab.clustering import pipeline
+    from liftlab.clustering import pipeline, tables
     from liftlab.clustering.config import resolve_config
     from liftlab.clustering.features import source_columns
 
@@ -176,7 +176,7 @@ def test_cluster_tables_ref_the_one_fit(sample_warehouse):
     with duckdb.connect(str(sample_warehouse), read_only=True) as con:
         sets = con.sql(f"select {columns} from fct_sets").df()
         table = con.sql("select * exclude (experiment, config_hash) from lifter_clusters").df()
-    expected = pipeline.clusters_table(pipeline.fit_sets(sets, cfg)[1])
+    expected = tables.clusters_table(pipeline.fit_sets(sets, cfg)[1])
     keys = ["lift", "group_key"]
     got = table.sort_values(keys).reset_index(drop=True)
     expected = expected.sort_values(keys).reset_index(drop=True)
