@@ -14,7 +14,14 @@
             getvariable('liftlab_id_salt'),
             error('the DuckDB variable liftlab_id_salt is not set (profiles.yml plugin liftlab.dbt_plugin)')
         ) || '|' || ({{ expression }})
-    ), 16)
+    ), {{ pseudonym_hex_chars() }})
+{%- endmacro %}
+
+
+{#- The length of a pseudonym, hex characters (the test expect_column_values_to_be_pseudonyms
+    reads it too; liftlab.privacy.DIGEST_HEX_CHARS is the Python side, kept equal by a test). -#}
+{% macro pseudonym_hex_chars() -%}
+    16
 {%- endmacro %}
 
 
