@@ -12,12 +12,14 @@
    pages), then run `evidence sources` and `evidence build` (offline; see
    reports/scripts/). The last good site waits in reports/.build-previous meanwhile and
    comes back if the build fails.
-4. With --serve, serve reports/build on 127.0.0.1 and print the address.
+4. With --serve, serve reports/build on 127.0.0.1 with `evidence preview` (the pinned
+   `serve` package) and print the address.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -126,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             warehouse = warehouse_path(args.warehouse)
             build_site(warehouse, reports, quiet=args.quiet)
         if args.serve:
-            serve(reports / "build", port=args.port)
+            serve(reports, port=args.port)
     except ReportError as exc:
         print(f"liftlab report: {exc}", file=sys.stderr)
         return 1
@@ -343,43 +345,60 @@ def _run(argv: list[str], cwd: Path, *, quiet: bool) -> None:
 # --- serving ------------------------------------------------------------------------
 
 
-def make_server(build: Path, port: int = 0):
-    """An HTTP server for the static site on 127.0.0.1 (`/x` also serves `x.html`)."""
-    import functools
-    import http.server
-
-    if not (build / "index.html").exists():
-        raise ReportError(f"no built site in {build}; run `liftlab report` first")
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        extensions_map = {  # noqa: RUF012 (the base class declares it a plain dict)
-            **http.server.SimpleHTTPRequestHandler.extensions_map,
-            ".js": "text/javascript",
-            ".mjs": "text/javascript",
-            ".wasm": "application/wasm",
-            ".json": "application/json",
-        }
-
-        def send_head(self):
-            path = self.translate_path(self.path)
-            if not os.path.exists(path) and os.path.exists(path.rstrip("/") + ".html"):
-                self.path = self.path.split("?", 1)[0].rstrip("/") + ".html"
-            return super().send_head()
-
-        def log_message(self, format, *args):  # quiet
-            return
-
-    handler = functools.partial(Handler, directory=str(build))
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+def preview_command(reports: Path, port: int) -> list[str]:
+    """`evidence preview` of the built site on 127.0.0.1:``port``: Evidence's own server
+    (the pinned `serve` package: `/x` serves `x.html`, wasm as application/wasm)."""
+    cli = reports / "node_modules" / ".bin" / "evidence"
+    if not cli.exists():
+        raise ReportError(f"{cli} missing; run `npm ci` in {reports}")
+    if not (reports / "build" / "index.html").exists():
+        raise ReportError(f"no built site in {reports / 'build'}; run `liftlab report` first")
+    return [str(cli), "preview", "--listen", f"tcp://127.0.0.1:{int(port)}"]
 
 
-def serve(build: Path, port: int = 3000) -> None:
-    server = make_server(build, port)
-    host, bound = server.server_address[:2]
-    print(f"serving {build} on http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_preview(reports: Path, port: int, **popen) -> subprocess.Popen:
+    """`evidence preview` in the background, in a process group of its own (stop it with
+    :func:`stop_preview`: the server is a child of Evidence's CLI)."""
+    return subprocess.Popen(
+        preview_command(reports, port),
+        cwd=reports,
+        env=_npm_env(),
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        **popen,
+    )
+
+
+def stop_preview(process: subprocess.Popen) -> None:
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
-        server.serve_forever()
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def serve(reports: Path, port: int = 3000) -> None:
+    """Serve the built site with `evidence preview` until Ctrl-C."""
+    port = port or free_port()
+    print(f"serving {reports / 'build'} on http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
+    process = start_preview(reports, port)
+    try:
+        process.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        stop_preview(process)

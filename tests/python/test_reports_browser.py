@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -141,7 +141,7 @@ def report_site():
             pytest.fail(f"{tool} not found: the report site needs Node.js 20 and npm")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: run scripts/install_chromium.sh")
-    from liftlab.commands.report import build_site, make_server
+    from liftlab.commands.report import build_site, free_port, start_preview, stop_preview
 
     # not pytest's tmp_path: a concurrent pytest session may prune its numbered directories
     # while this one still serves the site from them
@@ -153,22 +153,38 @@ def report_site():
         (project / relative).parent.mkdir(parents=True, exist_ok=True)
         (project / relative).write_text("data of warehouse A")
     build_site(warehouse, project, quiet=True)
-    server = make_server(project / "build", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
+    # served as `liftlab report --serve` does: `evidence preview`
+    port = free_port()
+    log = open(tmp / "preview.log", "w")  # noqa: SIM115 (closed in finally)
+    server = start_preview(project, port, stdout=log, stderr=subprocess.STDOUT)
     try:
+        _wait_for_port(port, server)
         yield {
-            "url": f"http://{host}:{port}/",
+            "url": f"http://127.0.0.1:{port}/",
             "data": data,
             "warehouse": warehouse,
             "project": project,
             "tmp": tmp,
         }
     finally:
-        server.shutdown()
-        server.server_close()
+        stop_preview(server)
+        log.close()
         holder.cleanup()
+
+
+def _wait_for_port(port: int, server: subprocess.Popen, timeout_s: float = 120.0) -> None:
+    """Until something accepts connections on 127.0.0.1:``port`` (the preview is up)."""
+    import socket
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"evidence preview exited with {server.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.25)
+    pytest.fail(f"evidence preview did not listen on {port} within {timeout_s} s")
 
 
 def _lifters(warehouse: Path) -> list[str]:
