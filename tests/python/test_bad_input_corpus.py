@@ -108,9 +108,12 @@ def test_the_gate_stops_only_the_impossible_measurements(corpus):
     }
     assert {"rom_implausible", "duration_implausible", "peak_location_implausible"} <= reasons
     assert "quality checkpoint" in str(failure) and "metric_values.jsonl" in str(failure)
-    # every structural expectation (keys, lifts, reconciliation) passed
+    # every other expectation passed (the per-lift plausible ranges among them: the
+    # implausible reps are flagged, not counted as plausible); keys, lifts and the
+    # reconciliation are dbt tests, which the build ran before the gate
     passed = scalar(warehouse, f"select count(*) from {RESULTS_TABLE} where success")
-    assert passed >= 80
+    total = scalar(warehouse, f"select count(*) from {RESULTS_TABLE}")
+    assert passed == total - 2 and passed >= 30
 
 
 def test_records_reconcile(corpus):
