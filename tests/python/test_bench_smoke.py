@@ -26,7 +26,13 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
     assert "memory_limit (LIFTLAB_MEMORY_LIMIT) at 1GB;" in report
     assert result["stages"]["quality"]["returncode"] == 0  # the checkpoint passed
     assert "| quality checkpoint |" in report
-    for stage in ("land", "dbt_build", "quality", "baseline"):
+    assert "## liftlab against plain DuckDB" in report
+    reference = result["reference"]
+    # every line read, each valid one a set, its reps beside it (the generator's faults make
+    # a few lines invalid)
+    assert reference["lines"] >= reference["valid_lines"] == reference["sets"] > 0
+    assert reference["reps"] > 0
+    for stage in ("land", "dbt_build", "quality", "baseline", "duckdb_reference"):
         assert result["stages"][stage]["wall_s"] > 0
         assert result["stages"][stage]["peak_rss_mb"] > 0
     assert {"staging", "intermediate", "marts", "tests"} <= set(result["dbt_groups_s"])
