@@ -185,3 +185,27 @@ def test_cluster_tables_ref_the_one_fit(sample_warehouse):
         .astype(str)
         .equals(expected[["lifter_id", "cluster_id", "membership"]].astype(str))
     )
+
+
+def test_landing_freshness_warns_and_never_fails(sample_warehouse, tmp_path):
+    """raw.landed_files' freshness on landed_at: a fresh build passes; a warehouse whose
+    last landing is a month old warns (exit 0: warn_after only)."""
+    import json
+    import os
+    import shutil
+    from pathlib import Path
+
+    from liftlab.warehouse import run_dbt
+
+    target = Path(os.environ.get("DBT_TARGET_PATH", REPO / "target"))
+    selection = ["source", "freshness", "--select", "source:openbarbell.landed_files"]
+    stale = tmp_path / "stale.duckdb"
+    shutil.copy(sample_warehouse, stale)
+    with duckdb.connect(str(stale)) as con:
+        con.execute("update raw.landed_files set landed_at = landed_at - interval 30 day")
+    statuses = []
+    for warehouse in (sample_warehouse, stale):
+        run_dbt(selection, warehouse, quiet=True)  # raises DbtFailed on an error
+        (result,) = json.loads((target / "sources.json").read_text())["results"]
+        statuses.append(result["status"])
+    assert statuses == ["pass", "warn"]
