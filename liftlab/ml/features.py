@@ -353,15 +353,12 @@ def _with_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return out[list(columns)]
 
 
-def build_rep_features(
-    reps: pd.DataFrame, sets: pd.DataFrame, trace: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def build_rep_features(reps: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
     """ml_rep_features' rows for DataFrames shaped like ``int_reps_decoded`` (``reps``) and
     ``int_sets_aggregated`` (``sets``; absent columns are null): the SQL rules of
     :func:`rep_features_query` run on them in an in-memory DuckDB, beside the trace features
-    of ``trace`` (rep_id and the TRACE_FEATURES columns, as :func:`trace_features_csr`
-    gives) or, without it, of the reps' ``bulk_tick_intervals_us``. Ordered by set and rep,
-    whatever the input order.
+    of the reps' ``bulk_tick_intervals_us``. Ordered by set and rep, whatever the input
+    order.
     """
     import duckdb
 
@@ -369,9 +366,9 @@ def build_rep_features(
         con.register("_reps", _with_columns(reps, REP_INPUT_COLUMNS))
         con.register("_sets", _with_columns(sets.drop_duplicates("set_id"), SET_INPUT_COLUMNS))
         features = con.sql(rep_features_query("_reps", "_sets")).df()
-    if trace is None:
-        ticks = reps.drop_duplicates("rep_id").set_index("rep_id").get("bulk_tick_intervals_us")
-        ticks = ticks.reindex(features["rep_id"]) if ticks is not None else None
-        values = list(ticks) if ticks is not None else [None] * len(features)
-        trace = trace_features(values).assign(rep_id=features["rep_id"].to_numpy())
+    ticks = reps.drop_duplicates("rep_id").set_index("rep_id").get("bulk_tick_intervals_us")
+    values = (
+        list(ticks.reindex(features["rep_id"])) if ticks is not None else [None] * len(features)
+    )
+    trace = trace_features(values).assign(rep_id=features["rep_id"].to_numpy())
     return with_trace_features(features, trace)

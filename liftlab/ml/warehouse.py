@@ -116,12 +116,10 @@ def artifact_root(session, configured=None) -> Path:
     return default_root(database_path(session))
 
 
-def _frame(relation_or_frame, columns, where: str | None = None) -> pd.DataFrame:
+def _frame(relation_or_frame, columns) -> pd.DataFrame:
     if isinstance(relation_or_frame, pd.DataFrame):
         return relation_or_frame
     relation = relation_or_frame
-    if where:
-        relation = relation.filter(where)
     if not columns:
         return relation.df()
     available = set(relation.columns)
@@ -343,9 +341,10 @@ class Trained:
     version: str
 
 
-def evaluation_from_table(metrics) -> tuple[Evaluation, ClassifierConfig] | None:
+def evaluation_from_table(metrics) -> tuple[Evaluation, ClassifierConfig, str] | None:
     """The cross-validation as ml_classifier_metrics holds it (scores, confusion counts,
-    chosen model) and its configuration; None when nothing could be trained."""
+    chosen model), its configuration and the version it announces; None when nothing could
+    be trained."""
     frame = _frame(metrics, ())
     version = trained_version(frame)
     if version is None:
@@ -356,15 +355,14 @@ def evaluation_from_table(metrics) -> tuple[Evaluation, ClassifierConfig] | None
         if isinstance(r["confusion_json"], str)
         for cell in json.loads(r["confusion_json"])
     ]
-    extra = ["metric_id", "is_chosen", "model_version", "chosen_model"]
-    scores = frame.drop(columns=[*extra, "confusion_json", "config_json"])
     evaluation = Evaluation(
-        metrics=metrics_frame(scores.to_dict(orient="records")),
+        # metrics_frame keeps its own columns of the rows (not this table's additions)
+        metrics=metrics_frame(frame.to_dict(orient="records")),
         confusion=confusion_frame(confusion),
         chosen=str(frame["chosen_model"].dropna().iloc[0]),
     )
     config = ClassifierConfig.from_mapping(json.loads(frame["config_json"].dropna().iloc[0]))
-    return evaluation, config
+    return evaluation, config, version
 
 
 def fit_and_save(features, metrics, root: Path):
@@ -375,11 +373,10 @@ def fit_and_save(features, metrics, root: Path):
     evaluated = evaluation_from_table(metrics)
     if evaluated is None:
         return None, None
-    evaluation, config = evaluated
+    evaluation, config, announced = evaluated
     features_df = labelled_features(features, config)
     result = fit_chosen(features_df, config, evaluation)
     version, _ = save_artifact(result, labelled_reps(features_df, LIFTS), root)
-    announced = trained_version(metrics)
     if version != announced:
         raise RuntimeError(
             f"the fit saved classifier {version}, ml_classifier_metrics says {announced}"
