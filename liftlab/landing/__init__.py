@@ -19,8 +19,15 @@ cannot be read (a looping or broken link, no read permission) are recorded in
 ``raw.landing_file_errors``. Nothing is dropped silently, and nothing here recurses into a
 document or rescans a file: landing is linear in the input at any nesting depth.
 
+JSON Lines, the shape that grows large, is read by DuckDB itself (``read_csv`` of whole
+lines, gzip natively) when that lands exactly what the Python split would;
+:mod:`~liftlab.landing.native_jsonl` names the files it leaves to Python (a carriage return
+inside a line, invalid UTF-8, a truncated gzip stream, ...), where the problem is named by
+line.
+
 Modules: :mod:`~liftlab.landing.inputs` (finding and reading files),
 :mod:`~liftlab.landing.splitting` (shapes, document boundaries),
+:mod:`~liftlab.landing.native_jsonl` (JSON Lines read by DuckDB),
 :mod:`~liftlab.landing.raw_tables` (the raw schema, idempotent landing).
 """
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from liftlab.landing.inputs import FileProblem, UnreadableInput, file_sha256, scan_inputs
+from liftlab.landing.native_jsonl import land_jsonl_in_duckdb
 from liftlab.landing.splitting import RawDocument, iter_documents, peek_shape
 
 RAW_SCHEMA = "raw"
@@ -152,8 +153,6 @@ def _already_landed(con: duckdb.DuckDBPyConnection, source_file: str, digest: st
 def land_file(con: duckdb.DuckDBPyConnection, path: Path, digest: str) -> tuple[int, int]:
     """Replace whatever was landed from ``path`` with its current content, in one
     transaction. Returns (documents landed, file-level problems)."""
-    source_file = str(path)
-    name = path.name
     problems: list[FileProblem] = []
     shape = peek_shape(path)
     sequence = _next_sequence(con)
@@ -165,16 +164,34 @@ def land_file(con: duckdb.DuckDBPyConnection, path: Path, digest: str) -> tuple[
         f"select * from {RAW_SCHEMA}.set_documents limit 0"
     )
     try:
-        n_documents = 0
-        # read even a file whose shape is unknown: its read error is the problem to report
-        documents = iter_documents(path, shape or "jsonl", problems)
-        for batch in _batched(documents, BATCH_DOCUMENTS):
-            _insert_documents(con, batch, sequence, source_file, name)
-            n_documents += len(batch)
+        # JSON Lines: DuckDB reads the file itself unless it holds what only the Python
+        # path lands exactly (liftlab.landing.native_jsonl says which files)
+        n_documents = None
+        if shape == "jsonl":
+            n_documents = land_jsonl_in_duckdb(con, path, INCOMING_TABLE, sequence)
+        if n_documents is None:
+            n_documents = _land_in_python(con, path, shape, problems, sequence)
         _replace_file(con, path, digest, sequence, shape, n_documents, problems)
     finally:
         con.execute(f"drop table if exists {INCOMING_TABLE}")
     return n_documents, len(problems)
+
+
+def _land_in_python(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    shape: str | None,
+    problems: list[FileProblem],
+    sequence: int,
+) -> int:
+    """The documents of ``path`` split in Python, inserted batch by batch; how many."""
+    n_documents = 0
+    # read even a file whose shape is unknown: its read error is the problem to report
+    documents = iter_documents(path, shape or "jsonl", problems)
+    for batch in _batched(documents, BATCH_DOCUMENTS):
+        _insert_documents(con, batch, sequence, str(path), path.name)
+        n_documents += len(batch)
+    return n_documents
 
 
 def _replace_file(
