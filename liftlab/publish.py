@@ -38,9 +38,18 @@ FAILED_SUFFIX = ".failed"
 COMPANION_SUFFIXES = ("", ".wal", ".tmp")
 BUILD_LOG_TABLE = "build_log"
 # what a full rebuild keeps from the published warehouse: the builds' own log, the
-# append-only clustering run log (an incremental dbt model, also written by `liftlab tune`)
-# and the promotions of `liftlab tune --best`; everything else is rebuilt from the input
-CARRIED_TABLES = (BUILD_LOG_TABLE, "cluster_runs", "cluster_tuning_runs", "cluster_promotions")
+# append-only clustering run log (an incremental dbt model, also written by `liftlab tune`),
+# the promotions of `liftlab tune --best`, and the classifier's last results, which its
+# models return again only when their training digest is this build's (liftlab.ml.reuse);
+# everything else is rebuilt from the input
+CARRIED_TABLES = (
+    BUILD_LOG_TABLE,
+    "cluster_runs",
+    "cluster_tuning_runs",
+    "cluster_promotions",
+    "ml_classifier_metrics",
+    "fct_set_exercise_predictions",
+)
 # fault injection for the tests: the named point of a build kills its own process there
 ABORT_ENV_VAR = environment.TEST_ABORT_AT
 ABORT_POINTS = ("landing", "dbt", "checkpoint", "publish")

@@ -105,13 +105,16 @@ def label_sets(
     feature_columns: list[str],
     config: ClassifierConfig | None = None,
     cross_fitted: pd.DataFrame | None = None,
+    held_out: pd.Index | None = None,
 ) -> pd.DataFrame:
     """Every set of ``sets`` with its prediction (null when it has no usable rep): the
     probabilities only; fct_sets resolves ``lift`` / ``lift_source`` from them (SQL).
 
     ``cross_fitted`` (TrainingResult.cross_fitted) gives out-of-fold probabilities for the
     labelled sets; those sets take them instead of the final model's in-sample ones
-    (``prediction_origin`` 'cross_fitted' vs 'final_model').
+    (``prediction_origin`` 'cross_fitted' vs 'final_model'). ``held_out`` names sets whose
+    rows the caller has already (the last build's cross-fitted rows): they are left out of
+    the final model's pass as the cross-fitted ones are, and come back without a prediction.
     """
     config = config or ClassifierConfig()
     base = sets[["set_id", "typed_lift", "typed_lift_status"]].drop_duplicates("set_id")
@@ -121,7 +124,8 @@ def label_sets(
         cf = cross_fitted.reindex(columns=classes, fill_value=0.0)
         cf = cf[isin(cf.index, features["set_id"])]
     # Only the sets without an out-of-fold prediction go through the final model.
-    rest = features[~isin(features["set_id"], cf.index)] if len(cf) else features
+    outside = cf.index if held_out is None else cf.index.union(held_out)
+    rest = features[~isin(features["set_id"], outside)] if len(outside) else features
     by_final = predict_set_probabilities(model, feature_columns, rest)
     by_final = smooth_sets(by_final, features, config, typed_lifts(base))
     parts = [frame for frame in (by_final, cf.astype(float)) if len(frame)]

@@ -14,7 +14,10 @@ Data flow (one training per build)::
         -> fct_set_exercise_predictions   (final fit, saves the artifact for `liftlab
                                            classify`, labels every kept set)
 
-No model reads the artifact back: what a model needs comes through its refs.
+What a model needs comes through its refs. Training runs only on change
+(:mod:`liftlab.ml.reuse`): ml_classifier_metrics returns its own last table when the
+training digest is the same, and fct_set_exercise_predictions then loads the saved model of
+the announced version (the model, never rows) instead of fitting it.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ import ast
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from liftlab.lifts import LIFTS
-from liftlab.ml.artifact import default_root, save_artifact, version_of
+from liftlab.ml.artifact import default_root, load_artifact, save_artifact, version_of
 from liftlab.ml.config import LABELLED_STATUS, ClassifierConfig
 from liftlab.ml.evaluation import (
     Evaluation,
@@ -52,6 +56,7 @@ from liftlab.ml.features import (
 )
 from liftlab.ml.labelling import label_sets
 from liftlab.ml.neighbours import REP_COLUMNS as SMOOTHING_COLUMNS
+from liftlab.ml.reuse import evaluation_digest, same_training
 
 SET_COLUMNS = (
     "set_id",
@@ -62,6 +67,17 @@ SET_COLUMNS = (
     "load_kg",
     "is_load_outlier",
     "velocity_loss_pct",
+)
+# what a labelled set keeps from the last build's row when the model was not trained again
+KEPT_COLUMNS = (
+    "typed_lift",
+    "typed_lift_status",
+    "predicted_lift",
+    "probability",
+    "margin",
+    "runner_up_lift",
+    "typed_lift_probability",
+    "prediction_origin",
 )
 PREDICTION_COLUMNS = (
     "set_id",
@@ -214,23 +230,32 @@ def stream_trace_features(relation, batch_reps: int = TRACE_BATCH_REPS) -> pd.Da
     return pd.concat(frames, ignore_index=True)
 
 
-def cross_validation(features, config: ClassifierConfig) -> pd.DataFrame:
+def cross_validation(
+    features, config: ClassifierConfig, previous: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """ml_classifier_metrics: cross-validate every configured model, choose one.
 
     Returns the metrics rows with ``is_chosen``, ``chosen_model``, the ``model_version`` the
     chosen model's fit will have (its content digest: fct_set_exercise_predictions fits and
-    saves it), each row's confusion counts (``confusion_json``) and the configuration
-    (``config_json``), which the models downstream read from this table. With fewer than
-    two labelled lifts nothing can be trained: the result is empty (with its columns).
+    saves it), each row's confusion counts (``confusion_json``), the configuration
+    (``config_json``), which the models downstream read from this table, and the
+    ``training_digest`` of what was evaluated. ``previous`` (the table as the last build
+    left it, :func:`liftlab.ml.reuse.own_table`) is returned as it is when its digest is
+    this build's: the same labelled reps, settings and code give the same scores, so the
+    CV is not run again. With fewer than two labelled lifts nothing can be trained: the
+    result is empty (with its columns).
     """
     features_df = labelled_features(features, config)
-    evaluation = evaluate_models(features_df, config)
     try:
         labelled, _, classes = training_sets(features_df, config)
     except ValueError as exc:
         if "at least two lifts" not in str(exc):
             raise
         return metrics_table(metrics_frame([]), version=None, chosen=None)
+    digest = evaluation_digest(config, classes, labelled)
+    if same_training(previous, digest):
+        return previous
+    evaluation = evaluate_models(features_df, config)
     chosen = evaluation.chosen
     version = version_of(chosen, config, config.features_for(chosen), classes, labelled)
     metrics = evaluation.metrics
@@ -238,7 +263,12 @@ def cross_validation(features, config: ClassifierConfig) -> pd.DataFrame:
         # Trained but not evaluated: say so, and keep the version.
         metrics = metrics_frame(unevaluated_rows(chosen, "all6", labelled, "not cross-validated"))
     return metrics_table(
-        metrics, version=version, chosen=chosen, confusion=evaluation.confusion, config=config
+        metrics,
+        version=version,
+        chosen=chosen,
+        confusion=evaluation.confusion,
+        config=config,
+        training_digest=digest,
     )
 
 
@@ -261,6 +291,7 @@ def metrics_table(
     chosen: str | None,
     confusion: pd.DataFrame | None = None,
     config: ClassifierConfig | None = None,
+    training_digest: str | None = None,
 ) -> pd.DataFrame:
     out = metrics.copy()
     out.insert(0, "metric_id", out["model"] + "|" + out["level"] + "|" + out["lifts"])
@@ -288,6 +319,13 @@ def metrics_table(
     out["confusion_json"] = pd.Series(cells, index=out.index, dtype="string")
     config_text = json.dumps(config.to_dict(), sort_keys=True) if config else None
     out["config_json"] = pd.Series([config_text] * len(out), index=out.index, dtype="string")
+    out["training_digest"] = pd.Series(
+        [training_digest] * len(out), index=out.index, dtype="string"
+    )
+    evaluated_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    out["evaluated_at"] = pd.Series(
+        [evaluated_at] * len(out), index=out.index, dtype="datetime64[us]"
+    )
     return out
 
 
@@ -325,20 +363,38 @@ def trained_version(metrics) -> str | None:
     return str(versions[0]) if len(versions) else None
 
 
-def predictions(sets, features, metrics, root: Path, config: ClassifierConfig) -> pd.DataFrame:
+def predictions(
+    sets,
+    features,
+    metrics,
+    root: Path,
+    config: ClassifierConfig,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """fct_set_exercise_predictions in one pass (see :func:`prediction_batches`)."""
-    trained, cross_fitted = fit_and_save(features, metrics, root)
-    return _label_frame(sets, features, trained, cross_fitted, config)
+    fitted = fit_and_save(features, metrics, root, previous)
+    return _label_frame(sets, features, fitted, config)
 
 
 @dataclass(frozen=True)
 class Trained:
-    """The model this build fitted, as labelling needs it."""
+    """The model this build labels with, as labelling needs it."""
 
     model: object
     model_name: str
     feature_columns: list[str]
     version: str
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The model and what the labelled sets get: out-of-fold probabilities from this
+    build's cross-fit (``cross_fitted``), or, when the model was not trained again, their
+    rows as the last build wrote them (``kept_rows``, computed from the same training)."""
+
+    trained: Trained | None
+    cross_fitted: pd.DataFrame | None = None
+    kept_rows: pd.DataFrame | None = None
 
 
 def evaluation_from_table(metrics) -> tuple[Evaluation, ClassifierConfig, str] | None:
@@ -365,15 +421,20 @@ def evaluation_from_table(metrics) -> tuple[Evaluation, ClassifierConfig, str] |
     return evaluation, config, version
 
 
-def fit_and_save(features, metrics, root: Path):
+def fit_and_save(features, metrics, root: Path, previous: pd.DataFrame | None = None) -> Fitted:
     """Fit the model ml_classifier_metrics chose, with the configuration it was evaluated
     with, predict the labelled sets out of fold, and save the versioned artifact (for
-    ``liftlab classify``); (Trained, out-of-fold set probabilities), or (None, None) when
-    nothing was trained. The version saved is the one the metrics table announced."""
+    ``liftlab classify``); nothing is trained when nothing can be. The version saved is the
+    one the metrics table announced. When that version is saved already and ``previous``
+    (this table as the last build left it) was labelled by it, the saved model is loaded
+    and the labelled sets keep their rows (:func:`kept_fit`): no training at all."""
     evaluated = evaluation_from_table(metrics)
     if evaluated is None:
-        return None, None
+        return Fitted(None)
     evaluation, config, announced = evaluated
+    kept = kept_fit(root, announced, previous, config)
+    if kept is not None:
+        return kept
     features_df = labelled_features(features, config)
     result = fit_chosen(features_df, config, evaluation)
     version, _ = save_artifact(result, labelled_reps(features_df, LIFTS), root)
@@ -382,7 +443,26 @@ def fit_and_save(features, metrics, root: Path):
             f"the fit saved classifier {version}, ml_classifier_metrics says {announced}"
         )
     trained = Trained(result.model, result.model_name, result.feature_columns, version)
-    return trained, result.cross_fitted
+    return Fitted(trained, cross_fitted=result.cross_fitted)
+
+
+def kept_fit(
+    root: Path, version: str, previous: pd.DataFrame | None, config: ClassifierConfig
+) -> Fitted | None:
+    """The saved model ``version`` and the labelled sets' rows of ``previous``, when every
+    row of ``previous`` was labelled by that version and the artifact holds it; else None
+    (train). The version is the digest of the chosen model's training, so the rows are the
+    ones a new fit would give."""
+    if not same_training(previous, version, column="model_version"):
+        return None
+    try:
+        artifact = load_artifact(root, version)
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+    trained = Trained(artifact.model, artifact.model_name, artifact.feature_columns, version)
+    origin = "cross_fitted" if config.cross_fit_labelled else None
+    kept = previous[previous["prediction_origin"] == origin] if origin else previous.iloc[0:0]
+    return Fitted(trained, kept_rows=kept.set_index("set_id"))
 
 
 def prediction_batches(
@@ -392,22 +472,21 @@ def prediction_batches(
     root: Path,
     config: ClassifierConfig,
     batch_reps: int | None = None,
+    previous: pd.DataFrame | None = None,
 ):
     """:func:`predictions` as an Arrow RecordBatchReader, bucket by bucket of whole lifters
     (:func:`lifter_bucket`): a set's prediction depends on its own reps only, so the rows are
     the same, while memory holds one bucket of reps at a time."""
     import pyarrow as pa
 
-    artifact, cross_fitted = fit_and_save(features, metrics, root)
+    fitted = fit_and_save(features, metrics, root, previous)
     schema = predictions_schema()
     n_buckets = bucket_count(features, batch_reps)
 
     def batches():
         for bucket in range(n_buckets):
             in_bucket = lifter_bucket(n_buckets, bucket)
-            frame = _label_frame(
-                sets.filter(in_bucket), features.filter(in_bucket), artifact, cross_fitted, config
-            )
+            frame = _label_frame(sets.filter(in_bucket), features.filter(in_bucket), fitted, config)
             if len(frame):
                 yield pa.RecordBatch.from_pandas(frame, schema=schema, preserve_index=False)
 
@@ -424,8 +503,9 @@ def predictions_schema():
     )
 
 
-def _label_frame(sets, features, artifact, cross_fitted, config: ClassifierConfig):
+def _label_frame(sets, features, fitted: Fitted, config: ClassifierConfig):
     sets_df = _frame(sets, SET_COLUMNS)
+    artifact, cross_fitted, kept = fitted.trained, fitted.cross_fitted, fitted.kept_rows
     if artifact is None:
         empty = _frame(features, ("set_id",)).iloc[0:0]
         labels = label_sets(sets_df, empty, _NoModel(), [], config)
@@ -438,6 +518,8 @@ def _label_frame(sets, features, artifact, cross_fitted, config: ClassifierConfi
         if cross_fitted is not None and len(cross_fitted):
             # this bucket's sets only (label_sets would take the same rows from a copy of all)
             cross_fitted = cross_fitted[isin(cross_fitted.index, sets_df["set_id"])]
+        if kept is not None:
+            kept = kept[isin(kept.index, sets_df["set_id"])]
         labels = label_sets(
             sets_df,
             features_df,
@@ -445,8 +527,14 @@ def _label_frame(sets, features, artifact, cross_fitted, config: ClassifierConfi
             artifact.feature_columns,
             config,
             cross_fitted,
+            held_out=None if kept is None else kept.index,
         )
         model_name, version = artifact.model_name, artifact.version
+        if kept is not None and len(kept):
+            # the labelled sets' own rows, as the same training gave them last build
+            kept_labels = kept[list(KEPT_COLUMNS)].reset_index()
+            labels = pd.concat([labels[~isin(labels["set_id"], kept.index)], kept_labels])
+            labels = labels.sort_values("set_id", kind="stable").reset_index(drop=True)
     labels = labels.merge(sets_df[["set_id", "lifter_id"]], on="set_id", how="left")
     labels["model_name"] = model_name
     labels["model_version"] = version

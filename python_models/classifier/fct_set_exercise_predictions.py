@@ -1,8 +1,10 @@
 """Fits the model ml_classifier_metrics chose (with the configuration it was evaluated
 with), saves the versioned artifact for `liftlab classify`, and gives every kept set its
 probabilities (fct_sets resolves the lift); labelled in buckets of whole lifters of about
-var ml_batch_reps reps (bounded memory)."""
+var ml_batch_reps reps (bounded memory). Nothing is fitted when the version is saved and
+this table was labelled by it (liftlab.ml.reuse)."""
 
+from liftlab.ml.reuse import own_table
 from liftlab.ml.warehouse import (
     artifact_root,
     classifier_config,
@@ -26,4 +28,6 @@ def model(dbt, session):
         artifact_root(session, artifact_dir),
         config,
         batch_reps,
+        # the last build's rows: with the same model version, its model is loaded, not fitted
+        own_table(session, dbt.this),
     )

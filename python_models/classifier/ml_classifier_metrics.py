@@ -1,7 +1,10 @@
 """Cross-validated scores of every configured model (grouped by lifter, or by workout with
 fewer lifters than folds), the chosen model and its confusion counts
-(liftlab.ml.warehouse.cross_validation); fct_set_exercise_predictions fits the chosen one."""
+(liftlab.ml.warehouse.cross_validation); fct_set_exercise_predictions fits the chosen one.
+Run again only when what it learns from, its settings or the training code change
+(liftlab.ml.reuse)."""
 
+from liftlab.ml.reuse import own_table
 from liftlab.ml.warehouse import classifier_config, cross_validation
 
 
@@ -27,4 +30,5 @@ def model(dbt, session):
         seed=seed,
         cross_fit_folds=cross_fit_folds,
     )
-    return cross_validation(dbt.ref("ml_rep_features"), config)
+    # the last build's table: returned as it is when its training digest is this build's
+    return cross_validation(dbt.ref("ml_rep_features"), config, own_table(session, dbt.this))

@@ -296,3 +296,72 @@ def test_both_feature_paths_read_the_same_reps(warehouse):
     pd.testing.assert_frame_equal(from_frames, from_tables, check_dtype=False)
     per_set = from_frames.groupby("set_id")["set_rep_count"].first()
     assert (per_set == counts["rep_count_plausible"].reindex(per_set.index)).all()
+
+
+def test_training_runs_only_on_change(warehouse, monkeypatch):
+    """The same training digest: ml_classifier_metrics returns the last build's rows and
+    fct_set_exercise_predictions loads the saved model, fitting nothing, with the rows a
+    fit gives; another seed, another labelled rep or another version trains again."""
+    from dataclasses import replace
+
+    import liftlab.ml.warehouse as ml_warehouse
+    from liftlab.ml.evaluation import training_sets
+    from liftlab.ml.reuse import evaluation_digest
+
+    root = warehouse.parent / "models" / "exercise_classifier"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        features, sets = con.table("ml_rep_features"), con.table("int_sets_aggregated")
+        metrics = con.sql("select * from ml_classifier_metrics").df()
+        built = con.sql("select * from fct_set_exercise_predictions").df()
+        config = ClassifierConfig.from_mapping(json.loads(metrics["config_json"].iloc[0]))
+
+        def no_training(*args, **kwargs):
+            raise AssertionError("trained although nothing changed")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(ml_warehouse, "evaluate_models", no_training)
+            patch.setattr(ml_warehouse, "fit_chosen", no_training)
+            assert ml_warehouse.cross_validation(features, config, metrics) is metrics
+            kept = ml_warehouse.predictions(
+                sets, features, metrics, root, ml_warehouse.classifier_config(), built
+            )
+        other_version = built.assign(model_version="knn_study-000000000000")
+        assert (
+            ml_warehouse.kept_fit(root, metrics["model_version"].iloc[0], other_version, config)
+            is None
+        )
+        labelled, _, classes = training_sets(
+            ml_warehouse.labelled_features(features, config), config
+        )
+    pd.testing.assert_frame_equal(
+        kept.sort_values("set_id").reset_index(drop=True),
+        built.sort_values("set_id").reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert (kept["prediction_origin"] == "cross_fitted").sum() > 100
+    digest = evaluation_digest(config, classes, labelled)
+    assert (metrics["training_digest"] == digest).all()
+    assert evaluation_digest(replace(config, seed=config.seed + 1), classes, labelled) != digest
+    assert evaluation_digest(config, classes, labelled.iloc[1:]) != digest
+
+
+def test_a_rebuild_of_the_same_export_keeps_the_training(warehouse, export, tmp_path):
+    """A full rebuild carries the classifier's tables over and, the training digest being
+    the same, keeps its cross-validation (evaluated_at) and its predictions as they were."""
+    import shutil
+
+    copy = tmp_path / "wh"
+    shutil.copytree(warehouse.parent, copy)
+    before = _query(copy / warehouse.name, "select * from fct_set_exercise_predictions")
+    evaluated = _query(
+        copy / warehouse.name, "select distinct evaluated_at from ml_classifier_metrics"
+    )
+    build(str(export), copy / warehouse.name, quiet=True)
+    after = _query(copy / warehouse.name, "select * from fct_set_exercise_predictions")
+    assert _query(
+        copy / warehouse.name, "select distinct evaluated_at from ml_classifier_metrics"
+    ).equals(evaluated)
+    pd.testing.assert_frame_equal(
+        after.sort_values("set_id").reset_index(drop=True),
+        before.sort_values("set_id").reset_index(drop=True),
+    )
