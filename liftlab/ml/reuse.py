@@ -18,12 +18,13 @@ the warehouse like any relation (``dbt.this``), never from a file.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
-from liftlab.ml.artifact import digest_of
+from liftlab.ml.artifact import digest_of, load_artifact
 from liftlab.ml.config import ClassifierConfig
 from liftlab.ml.features import ALL_FEATURES
 
@@ -73,3 +74,43 @@ def same_training(
     if previous is None or previous.empty or column not in previous.columns:
         return False
     return bool((previous[column] == digest).all())
+
+
+@dataclass(frozen=True)
+class Trained:
+    """The model this build labels with, as labelling needs it."""
+
+    model: object
+    model_name: str
+    feature_columns: list[str]
+    version: str
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The model and what the labelled sets get: out-of-fold probabilities from this
+    build's cross-fit (``cross_fitted``), or, when the model was not trained again, their
+    rows as the last build wrote them (``kept_rows``, computed from the same training)."""
+
+    trained: Trained | None
+    cross_fitted: pd.DataFrame | None = None
+    kept_rows: pd.DataFrame | None = None
+
+
+def kept_fit(
+    root: Path, version: str, previous: pd.DataFrame | None, config: ClassifierConfig
+) -> Fitted | None:
+    """The saved model ``version`` and the labelled sets' rows of ``previous``, when every
+    row of ``previous`` was labelled by that version and the artifact holds it; else None
+    (train). The version is the digest of the chosen model's training, so the rows are the
+    ones a new fit would give."""
+    if not same_training(previous, version, column="model_version"):
+        return None
+    try:
+        artifact = load_artifact(root, version)
+    except Exception:  # missing, partly written or unreadable: train, which rewrites it
+        return None
+    trained = Trained(artifact.model, artifact.model_name, artifact.feature_columns, version)
+    origin = "cross_fitted" if config.cross_fit_labelled else None
+    kept = previous[previous["prediction_origin"] == origin] if origin else previous.iloc[0:0]
+    return Fitted(trained, kept_rows=kept.set_index("set_id"))

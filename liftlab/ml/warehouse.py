@@ -25,7 +25,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from liftlab.lifts import LIFTS
-from liftlab.ml.artifact import default_root, load_artifact, save_artifact, version_of
+from liftlab.ml.artifact import default_root, save_artifact, version_of
 from liftlab.ml.config import LABELLED_STATUS, ClassifierConfig
 from liftlab.ml.evaluation import (
     Evaluation,
@@ -56,7 +55,7 @@ from liftlab.ml.features import (
 )
 from liftlab.ml.labelling import label_sets
 from liftlab.ml.neighbours import REP_COLUMNS as SMOOTHING_COLUMNS
-from liftlab.ml.reuse import evaluation_digest, same_training
+from liftlab.ml.reuse import Fitted, Trained, evaluation_digest, kept_fit, same_training
 
 SET_COLUMNS = (
     "set_id",
@@ -67,17 +66,6 @@ SET_COLUMNS = (
     "load_kg",
     "is_load_outlier",
     "velocity_loss_pct",
-)
-# what a labelled set keeps from the last build's row when the model was not trained again
-KEPT_COLUMNS = (
-    "typed_lift",
-    "typed_lift_status",
-    "predicted_lift",
-    "probability",
-    "margin",
-    "runner_up_lift",
-    "typed_lift_probability",
-    "prediction_origin",
 )
 PREDICTION_COLUMNS = (
     "set_id",
@@ -92,6 +80,11 @@ PREDICTION_COLUMNS = (
     "prediction_origin",
     "model_name",
     "model_version",
+)
+# what a labelled set keeps from the last build's row when the model was not trained again
+# (its ids and the model's name and version come from this build)
+KEPT_COLUMNS = tuple(
+    c for c in PREDICTION_COLUMNS if c not in ("set_id", "lifter_id", "model_name", "model_version")
 )
 
 
@@ -376,27 +369,6 @@ def predictions(
     return _label_frame(sets, features, fitted, config)
 
 
-@dataclass(frozen=True)
-class Trained:
-    """The model this build labels with, as labelling needs it."""
-
-    model: object
-    model_name: str
-    feature_columns: list[str]
-    version: str
-
-
-@dataclass(frozen=True)
-class Fitted:
-    """The model and what the labelled sets get: out-of-fold probabilities from this
-    build's cross-fit (``cross_fitted``), or, when the model was not trained again, their
-    rows as the last build wrote them (``kept_rows``, computed from the same training)."""
-
-    trained: Trained | None
-    cross_fitted: pd.DataFrame | None = None
-    kept_rows: pd.DataFrame | None = None
-
-
 def evaluation_from_table(metrics) -> tuple[Evaluation, ClassifierConfig, str] | None:
     """The cross-validation as ml_classifier_metrics holds it (scores, confusion counts,
     chosen model), its configuration and the version it announces; None when nothing could
@@ -444,25 +416,6 @@ def fit_and_save(features, metrics, root: Path, previous: pd.DataFrame | None = 
         )
     trained = Trained(result.model, result.model_name, result.feature_columns, version)
     return Fitted(trained, cross_fitted=result.cross_fitted)
-
-
-def kept_fit(
-    root: Path, version: str, previous: pd.DataFrame | None, config: ClassifierConfig
-) -> Fitted | None:
-    """The saved model ``version`` and the labelled sets' rows of ``previous``, when every
-    row of ``previous`` was labelled by that version and the artifact holds it; else None
-    (train). The version is the digest of the chosen model's training, so the rows are the
-    ones a new fit would give."""
-    if not same_training(previous, version, column="model_version"):
-        return None
-    try:
-        artifact = load_artifact(root, version)
-    except (FileNotFoundError, OSError, ValueError):
-        return None
-    trained = Trained(artifact.model, artifact.model_name, artifact.feature_columns, version)
-    origin = "cross_fitted" if config.cross_fit_labelled else None
-    kept = previous[previous["prediction_origin"] == origin] if origin else previous.iloc[0:0]
-    return Fitted(trained, kept_rows=kept.set_index("set_id"))
 
 
 def prediction_batches(

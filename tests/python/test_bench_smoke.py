@@ -36,6 +36,8 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
         assert result["stages"][stage]["wall_s"] > 0
         assert result["stages"][stage]["peak_rss_mb"] > 0
     assert {"staging", "intermediate", "marts", "tests"} <= set(result["dbt_groups_s"])
+    assert "## Unchanged rebuild (wall seconds)" in report
+    assert result["rebuild_groups_s"]["classifier"] > 0
     assert 0.0 <= result["baseline_stages_s"]["knn_accuracy"] <= 1.0
     assert (out / "docs" / "bench" / "scaling.svg").read_text().startswith("<svg")
 

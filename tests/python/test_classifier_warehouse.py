@@ -306,7 +306,7 @@ def test_training_runs_only_on_change(warehouse, monkeypatch):
 
     import liftlab.ml.warehouse as ml_warehouse
     from liftlab.ml.evaluation import training_sets
-    from liftlab.ml.reuse import evaluation_digest
+    from liftlab.ml.reuse import evaluation_digest, kept_fit
 
     root = warehouse.parent / "models" / "exercise_classifier"
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -326,10 +326,7 @@ def test_training_runs_only_on_change(warehouse, monkeypatch):
                 sets, features, metrics, root, ml_warehouse.classifier_config(), built
             )
         other_version = built.assign(model_version="knn_study-000000000000")
-        assert (
-            ml_warehouse.kept_fit(root, metrics["model_version"].iloc[0], other_version, config)
-            is None
-        )
+        assert kept_fit(root, metrics["model_version"].iloc[0], other_version, config) is None
         labelled, _, classes = training_sets(
             ml_warehouse.labelled_features(features, config), config
         )
