@@ -115,8 +115,13 @@ def save_artifact(
         cross = result.cross_fitted.copy()
         cross.columns = [str(c) for c in cross.columns]
         cross.reset_index(names="set_id").to_parquet(directory / "cross_fitted.parquet")
-    (Path(root) / LATEST).write_text(version + "\n")
+    mark_latest(root, version)
     return version, directory
+
+
+def mark_latest(root: str | os.PathLike, version: str) -> None:
+    """Name ``version`` in LATEST (what ``liftlab classify`` loads by default)."""
+    (Path(root) / LATEST).write_text(version + "\n")
 
 
 @dataclass

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from liftlab.lifts import LIFTS
-from liftlab.ml.artifact import default_root, save_artifact, version_of
+from liftlab.ml.artifact import default_root, mark_latest, save_artifact, version_of
 from liftlab.ml.config import LABELLED_STATUS, ClassifierConfig
 from liftlab.ml.evaluation import (
     Evaluation,
@@ -406,6 +406,7 @@ def fit_and_save(features, metrics, root: Path, previous: pd.DataFrame | None = 
     evaluation, config, announced = evaluated
     kept = kept_fit(root, announced, previous, config)
     if kept is not None:
+        mark_latest(root, announced)  # the model this warehouse labels with, as a fit would
         return kept
     features_df = labelled_features(features, config)
     result = fit_chosen(features_df, config, evaluation)

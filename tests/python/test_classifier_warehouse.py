@@ -318,6 +318,7 @@ def test_training_runs_only_on_change(warehouse, monkeypatch):
         def no_training(*args, **kwargs):
             raise AssertionError("trained although nothing changed")
 
+        (root / "LATEST").write_text("another-version\n")  # what a kept fit names again
         with monkeypatch.context() as patch:
             patch.setattr(ml_warehouse, "evaluate_models", no_training)
             patch.setattr(ml_warehouse, "fit_chosen", no_training)
@@ -336,6 +337,7 @@ def test_training_runs_only_on_change(warehouse, monkeypatch):
         check_dtype=False,
     )
     assert (kept["prediction_origin"] == "cross_fitted").sum() > 100
+    assert (root / "LATEST").read_text().strip() == metrics["model_version"].iloc[0]
     digest = evaluation_digest(config, classes, labelled)
     assert (metrics["training_digest"] == digest).all()
     assert evaluation_digest(replace(config, seed=config.seed + 1), classes, labelled) != digest
