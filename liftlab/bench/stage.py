@@ -6,19 +6,21 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``land DATA WAREHOUSE`` or ``quality - WAREHOUSE [DOCS_DIR]``."""
+    """``land DATA WAREHOUSE`` (a rebuild of the raw layer), ``reland DATA WAREHOUSE`` (on
+    top of what is landed: unchanged files are skipped) or ``quality - WAREHOUSE
+    [DOCS_DIR]``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     stage, data, warehouse = argv[0], argv[1], argv[2]
     if stage == "quality":
         return quality(warehouse, argv[3] if len(argv) > 3 else None)
-    if stage != "land":
+    if stage not in ("land", "reland"):
         print(f"unknown stage {stage!r}", file=sys.stderr)
         return 2
     from liftlab.landing import land
     from liftlab.warehouse import connect
 
     with connect(warehouse) as con:
-        land(data, con, replace_all=True)
+        land(data, con, replace_all=stage == "land")
     return 0
 
 

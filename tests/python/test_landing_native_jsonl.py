@@ -94,6 +94,22 @@ def test_a_truncated_gzip_is_named_by_line(tmp_path, monkeypatch):
     assert [(line, reason) for line, reason, _ in errors] == [(documents + 1, "corrupt_gzip")]
 
 
+@pytest.mark.parametrize("memory_limit", ["1GB", "3GB"])
+def test_duckdb_lands_within_the_warehouse_memory_limit(tmp_path, memory_limit):
+    """The read buffer fits the memory limit liftlab runs under (a buffer sized for
+    1 GB lines did not, and every file silently took the slow path)."""
+    path = _write(tmp_path, "plain", NATIVE["plain"] * 1000, compress=True)
+    con = _incoming(tmp_path)
+    con.execute(f"set memory_limit = '{memory_limit}'")
+    assert land_jsonl_in_duckdb(con, path, "incoming", 1) == 2000
+
+
+def test_a_line_past_the_limit_is_left_to_python(tmp_path, monkeypatch):
+    monkeypatch.setattr("liftlab.landing.native_jsonl.MAX_LINE_BYTES", 1 << 20)
+    path = _write(tmp_path, "long", b'{"a":"' + b"x" * 1_500_000 + b'"}\n', compress=False)
+    assert land_jsonl_in_duckdb(_incoming(tmp_path), path, "incoming", 1) is None
+
+
 def test_concatenated_gzip_members_are_all_read(tmp_path):
     path = tmp_path / "members.jsonl.gz"
     path.write_bytes(gzip.compress(b'{"a":1}\n{"b":2}\n') + gzip.compress(b'{"c":3}\n'))
