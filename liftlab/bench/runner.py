@@ -258,15 +258,6 @@ def markdown(results: list[ScaleResult], machine: dict[str, str], commands: list
     for r in results:
         if not r.baseline_stages_s:
             continue
-        rebuild = rebuild_seconds(r)
-        if rebuild is not None:
-            verdict = "met" if rebuild <= 15 else "missed"
-            ranked = sorted(r.rebuild_groups_s.items(), key=lambda item: -item[1])[:3]
-            slowest = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
-            lines.append(
-                f"- An unchanged rebuild (land + `dbt build`) at the study's scale within 15 s: "
-                f"{rebuild:.1f} s ({verdict}); slowest layers: {slowest}."
-            )
         classifier = r.dbt_groups_s.get("classifier", 0.0)
         rows = [
             ("flatten and clean", flatten_seconds(r), baseline_flatten_seconds(r)),
@@ -410,6 +401,15 @@ def targets(results: list[ScaleResult]) -> list[str]:
             f"- Full `dbt build` at the study's scale within 30 s: {build:.1f} s ({verdict}); "
             f"slowest layers: {_slowest(r)}."
         )
+        rebuild = rebuild_seconds(r)
+        if rebuild is not None:
+            verdict = "met" if rebuild <= 15 else "missed"
+            ranked = sorted(r.rebuild_groups_s.items(), key=lambda item: -item[1])[:3]
+            slowest = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
+            lines.append(
+                f"- An unchanged rebuild (land + `dbt build`) at the study's scale within 15 s: "
+                f"{rebuild:.1f} s ({verdict}); slowest layers: {slowest}."
+            )
         classifier = r.dbt_groups_s.get("classifier", 0.0)
         verdict = "met" if classifier <= 60 else "missed"
         lines.append(
