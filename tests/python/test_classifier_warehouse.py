@@ -342,25 +342,3 @@ def test_training_runs_only_on_change(warehouse, monkeypatch):
     assert (metrics["training_digest"] == digest).all()
     assert evaluation_digest(replace(config, seed=config.seed + 1), classes, labelled) != digest
     assert evaluation_digest(config, classes, labelled.iloc[1:]) != digest
-
-
-def test_a_rebuild_of_the_same_export_keeps_the_training(warehouse, export, tmp_path):
-    """A full rebuild carries the classifier's tables over and, the training digest being
-    the same, keeps its cross-validation (evaluated_at) and its predictions as they were."""
-    import shutil
-
-    copy = tmp_path / "wh"
-    shutil.copytree(warehouse.parent, copy)
-    before = _query(copy / warehouse.name, "select * from fct_set_exercise_predictions")
-    evaluated = _query(
-        copy / warehouse.name, "select distinct evaluated_at from ml_classifier_metrics"
-    )
-    build(str(export), copy / warehouse.name, quiet=True)
-    after = _query(copy / warehouse.name, "select * from fct_set_exercise_predictions")
-    assert _query(
-        copy / warehouse.name, "select distinct evaluated_at from ml_classifier_metrics"
-    ).equals(evaluated)
-    pd.testing.assert_frame_equal(
-        after.sort_values("set_id").reset_index(drop=True),
-        before.sort_values("set_id").reset_index(drop=True),
-    )

@@ -27,6 +27,7 @@ import secrets
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from _spine import SPINE_MARTS, build_spine
 from conftest import REPO, query, scalar
@@ -139,8 +140,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         sets_once = {r[0] for r in query(warehouse, "select set_id from fct_sets")}
         documents_once = scalar(warehouse, "select count(*) from raw.set_documents")
 
+        trained_once = _training(warehouse)
+
         build_spine(first_dir, warehouse, docs_dir=docs)
         twice = mart_checksums(warehouse)
+        trained_twice = _training(warehouse)
 
         # the second export beside the first: the first is unchanged, so not landed again
         second.rename(first_dir / second.name)
@@ -155,9 +159,35 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "once": once,
         "once_without_model": once_without_model,
         "twice": twice,
+        "trained_once": trained_once,
+        "trained_twice": trained_twice,
         "sets_once": sets_once,
         "documents_once": documents_once,
     }
+
+
+def _training(warehouse: Path) -> tuple[list[tuple], list[tuple]]:
+    """When the classifier's cross-validation ran, and its predictions."""
+    evaluated = query(
+        warehouse, "select distinct evaluated_at, training_digest from ml_classifier_metrics"
+    )
+    predictions = query(warehouse, "select * from fct_set_exercise_predictions order by set_id")
+    return evaluated, predictions
+
+
+def test_a_rebuild_keeps_the_classifiers_training(runs):
+    """The same export built again: the classifier's tables are carried over and, the
+    training digest being the same, its cross-validation is not run again (evaluated_at is
+    the first build's) and the saved model gives the same predictions (what a new fit
+    gives, as building twice shows)."""
+    (evaluated, predictions), again = runs["trained_once"], runs["trained_twice"]
+    assert len(evaluated) == 1 and len(predictions) > 100
+    assert again[0] == evaluated
+    # the same model: the same predictions, up to the last bits of a random forest's
+    # multithreaded sum over its trees
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(again[1]), pd.DataFrame(predictions), check_exact=False, rtol=1e-9
+    )
 
 
 def test_building_twice_gives_identical_marts(runs):
