@@ -143,8 +143,7 @@ def run_scale(
     result.reference = json.loads(reference_out.read_text())
     result.dbt_groups_s = _dbt_groups(target_path)
     # an unchanged rebuild on the built warehouse: landing skips the file it holds (its
-    # ledger, raw.landed_files), and
-    # the classifier keeps its training (liftlab.ml.reuse)
+    # ledger, raw.landed_files), and the classifier keeps its training (liftlab.ml.reuse)
     reland = [python, "-m", "liftlab.bench.stage", "reland", str(data), str(warehouse)]
     result.stages["rebuild_land"] = _checked(
         measure_command(reland, env=env, log=log), "rebuild land"
@@ -354,12 +353,10 @@ def _rebuild_lines(results: list[ScaleResult]) -> list[str]:
         "| ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in measured:
-        ranked = sorted(r.rebuild_groups_s.items(), key=lambda item: -item[1])[:3]
-        slowest = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
         lines.append(
             f"| {r.reps:,} | {r.stages['rebuild_land']['wall_s']:.2f} | "
             f"{r.stages['rebuild_dbt_build']['wall_s']:.2f} | {rebuild_seconds(r):.2f} | "
-            f"{r.rebuild_groups_s.get('classifier', 0):.2f} | {slowest} |"
+            f"{r.rebuild_groups_s.get('classifier', 0):.2f} | {_slowest(r.rebuild_groups_s)} |"
         )
     return lines
 
@@ -399,16 +396,14 @@ def targets(results: list[ScaleResult]) -> list[str]:
         verdict = "met" if build <= 30 else "missed"
         lines.append(
             f"- Full `dbt build` at the study's scale within 30 s: {build:.1f} s ({verdict}); "
-            f"slowest layers: {_slowest(r)}."
+            f"slowest layers: {_slowest(r.dbt_groups_s)}."
         )
         rebuild = rebuild_seconds(r)
         if rebuild is not None:
             verdict = "met" if rebuild <= 15 else "missed"
-            ranked = sorted(r.rebuild_groups_s.items(), key=lambda item: -item[1])[:3]
-            slowest = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
             lines.append(
                 f"- An unchanged rebuild (land + `dbt build`) at the study's scale within 15 s: "
-                f"{rebuild:.1f} s ({verdict}); slowest layers: {slowest}."
+                f"{rebuild:.1f} s ({verdict}); slowest layers: {_slowest(r.rebuild_groups_s)}."
             )
         classifier = r.dbt_groups_s.get("classifier", 0.0)
         verdict = "met" if classifier <= 60 else "missed"
@@ -433,8 +428,9 @@ def targets(results: list[ScaleResult]) -> list[str]:
     return lines or ["- No scale near the study's was run."]
 
 
-def _slowest(result: ScaleResult) -> str:
-    ranked = sorted(result.dbt_groups_s.items(), key=lambda item: -item[1])[:3]
+def _slowest(groups: dict[str, float]) -> str:
+    """The three slowest dbt layers of ``groups``, slowest first."""
+    ranked = sorted(groups.items(), key=lambda item: -item[1])[:3]
     return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ranked)
 
 

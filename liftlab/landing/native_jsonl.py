@@ -25,6 +25,7 @@ from __future__ import annotations
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -38,10 +39,15 @@ MAX_LINE_BYTES = 1 << 23
 CHUNK_BYTES = 1 << 22
 # what bytes.strip() removes: a line of only these is blank (left out, as in Python)
 ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
-# what str.strip() removes from a decoded line (every code point Python calls whitespace)
-TEXT_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 BYTE_ORDER_MARK = "\ufeff"
 GLOB_CHARACTERS = "*?["
+
+
+@cache
+def text_whitespace() -> str:
+    """What str.strip() removes from a decoded line: every code point Python calls
+    whitespace (found on first use: the scan of all code points takes 0.1 s)."""
+    return "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def _insert_lines(
                 null::varchar as landing_error
             from ({_read_lines_sql(path)})
             """,
-            [sequence, str(path), path.name, ASCII_WHITESPACE, BYTE_ORDER_MARK, TEXT_WHITESPACE],
+            [sequence, str(path), path.name, ASCII_WHITESPACE, BYTE_ORDER_MARK, text_whitespace()],
         )
     except duckdb.Error:
         return False

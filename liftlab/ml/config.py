@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 from liftlab import project_vars
 from liftlab.lifts import LIFTS, STUDY_LIFTS
-from liftlab.ml.features import DEFAULT_FEATURES, STUDY_FEATURES, validate_features
+from liftlab.ml.features import ALL_FEATURES, DEFAULT_FEATURES, STUDY_FEATURES, validate_features
 
 SCOPES: dict[str, tuple[str, ...]] = {"study3": STUDY_LIFTS, "all6": LIFTS}
 
@@ -156,3 +156,8 @@ class ClassifierConfig:
     def features_for(self, model_name: str) -> list[str]:
         _, feature_set = parse_model_name(model_name)
         return list(STUDY_FEATURES) if feature_set == "study" else list(self.features)
+
+    def model_features(self) -> list[str]:
+        """Every feature some configured model reads, in the order of ALL_FEATURES."""
+        columns = {c for name in self.models for c in self.features_for(name)}
+        return [c for c in ALL_FEATURES if c in columns]

@@ -26,7 +26,6 @@ import pandas as pd
 
 from liftlab.ml.artifact import digest_of, load_artifact
 from liftlab.ml.config import ClassifierConfig
-from liftlab.ml.features import ALL_FEATURES
 
 # the code whose change changes a score: a digest of it is part of every training digest
 TRAINING_CODE = ("config.py", "estimators.py", "evaluation.py", "features.py", "neighbours.py")
@@ -45,10 +44,8 @@ def evaluation_digest(config: ClassifierConfig, classes: list[str], labelled: pd
     """Digest of a cross-validation: every configured model's features, the settings, the
     classes and the labelled reps, the libraries (:func:`liftlab.ml.artifact.digest_of`)
     and the training code."""
-    columns = {c for name in config.models for c in config.features_for(name)}
-    features = [c for c in ALL_FEATURES if c in columns]
     name = f"evaluation:{training_code_digest()}"
-    return digest_of(name, config, features, classes, labelled)
+    return digest_of(name, config, config.model_features(), classes, labelled)
 
 
 def own_table(session, this) -> pd.DataFrame | None:

@@ -46,7 +46,6 @@ from liftlab.ml.evaluation import (
     unevaluated_rows,
 )
 from liftlab.ml.features import (
-    ALL_FEATURES,
     CLASSIFIER_REP,
     TRACE_FEATURES,
     rep_features_query,
@@ -328,14 +327,13 @@ def labelled_features(features, config: ClassifierConfig) -> pd.DataFrame:
     order build_rep_features gives (set, then position in the set) whatever the table's."""
     if isinstance(features, pd.DataFrame):
         return features
-    model_columns = {c for name in config.models for c in config.features_for(name)}
     ids = ["set_id", "lifter_id", "workout_id"]
     ids = [c for c in ids if c in set(features.columns)]  # workout_id: the CV's fallback groups
     columns = [
         *ids,
         "typed_lift",
         "typed_lift_status",
-        *[c for c in ALL_FEATURES if c in model_columns],
+        *config.model_features(),
     ]
     lifts = ", ".join(f"'{lift}'" for lift in LIFTS)
     sql = (
