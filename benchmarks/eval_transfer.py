@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.real:
         features, sets = export_features(path)
         families = set_families(sets)
-        real[Path(path).name] = (hide_labels(features), families, with_lift(features, families))
+        hidden = (hide_labels(features), hide_labels(sets))
+        real[Path(path).name] = (*hidden, families, with_lift(features, families))
 
     rows, confusions, realism_frames = [], {}, []
     with tempfile.TemporaryDirectory(prefix="liftlab-transfer-") as tmp:
@@ -90,13 +91,13 @@ def main(argv: list[str] | None = None) -> int:
                 for feature_set, columns in FEATURE_SETS.items():
                     config = ClassifierConfig(features=list(columns))
                     result = train_and_evaluate(features, config, evaluate=False)
-                    for name, (hidden, families, _) in real.items():
+                    for name, (hidden, hidden_sets, families, _) in real.items():
                         # the model's own set probabilities, then the within-lifter smoothing
                         by_set = predict_set_probabilities(
                             result.model, result.feature_columns, hidden
                         )
                         raw = summarise_set_probabilities(by_set)
-                        smoothed = smooth_sets(by_set, hidden, config)
+                        smoothed = smooth_sets(by_set, hidden, config, sets=hidden_sets)
                         score = score_sets(summarise_set_probabilities(smoothed), families)
                         key = (feature_set, seed, size, name)
                         rows.append(dict(zip(KEY, key, strict=True), accuracy=score.accuracy))
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                         columns=["set_id", "true_lift"],
                     ).drop_duplicates("set_id")
                     gen = with_lift(features, truth.set_index("set_id")["true_lift"])
-                    for name, (_, _, labelled) in real.items():
+                    for name, (_, _, _, labelled) in real.items():
                         realism_frames.append(realism(gen, labelled).assign(export=name))
 
     table = pd.DataFrame(rows)
@@ -143,11 +144,13 @@ def main(argv: list[str] | None = None) -> int:
             "Features: `default` = DEFAULT_FEATURES, `transfer` = TRANSFER_FEATURES "
             "(liftlab/ml/features.py).",
             "## Set-level accuracy (labels hidden, scored against the typed lift family)",
-            "accuracy: over every set with a typed lift (a set without a usable rep, which no "
-            "model can label, counts as wrong); accuracy_predicted: over those with a "
-            "prediction; both after the within-lifter neighbour smoothing (liftlab.ml."
-            "neighbours, ClassifierConfig neighbour_k / neighbour_rounds); "
-            "accuracy_unsmoothed: the model's own set predictions, over every set.",
+            "accuracy: over every set with a typed lift (a set left without a prediction "
+            "counts as wrong); accuracy_predicted: over those with a prediction; both after "
+            "the within-lifter smoothing (liftlab.ml.neighbours: the lifter's nearest sets in "
+            "profile, the links between consecutive sets of a workout, which also label a set "
+            "without a usable rep, and the near ties that give way; ClassifierConfig "
+            "neighbour_k / neighbour_rounds / workout_links); accuracy_unsmoothed: the "
+            "model's own set predictions, over every set.",
             markdown(table),
             "## Minimum per export",
             markdown(minimum),

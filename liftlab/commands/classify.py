@@ -5,10 +5,11 @@ intermediate models are built over it (the same SQL as the warehouse build), the
 features are computed by the same SQL as ``int_rep_features`` (macros/rep_features.sql) and
 the same trace code as ``ml_rep_trace_features``, and the saved model predicts each kept set
 (its reps' probabilities averaged; a set whose lift the export does not type is then
-smoothed over the lifter's nearest sets, the typed ones as anchors, exactly as
-``fct_set_exercise_predictions`` does: liftlab.ml.neighbours). Writes CSV, or Parquet when
-the output name ends in ``.parquet``, with columns ``set_id``, ``predicted_lift``,
-``probability`` (empty for a set without a usable rep).
+smoothed over the lifter's nearest sets and the sets before and after it in the workout,
+the typed ones as anchors, exactly as ``fct_set_exercise_predictions`` does:
+liftlab.ml.neighbours). Writes CSV, or Parquet when the output name ends in ``.parquet``,
+with columns ``set_id``, ``predicted_lift``, ``probability`` (empty for a set without a
+usable rep whose workout neighbours give none).
 
 Which model: ``--model-dir`` (an artifact root or one version's directory) and
 ``--version``; otherwise the artifacts beside the warehouse
@@ -129,12 +130,13 @@ def classify(data: str, *, warehouse=None, model_dir=None, version=None, quiet=T
         build_intermediate(data, database, quiet=quiet)
         with duckdb.connect(str(database)) as con:  # dbt may still hold it open
             sets = con.sql(
-                "select set_id, typed_lift, typed_lift_status from int_sets_aggregated"
+                "select set_id, lifter_id, workout_id, started_at, set_number, load_kg,"
+                " is_load_outlier, typed_lift, typed_lift_status from int_sets_aggregated"
             ).df()
             features = rep_features(con)
     # the export's own typed sets anchor the within-lifter smoothing, as in the warehouse
     predictions = predict_sets(
-        artifact.model, artifact.feature_columns, features, typed=typed_lifts(sets)
+        artifact.model, artifact.feature_columns, features, typed=typed_lifts(sets), sets=sets
     )
     labels = sets.merge(predictions, on="set_id", how="left")
     labels = labels.sort_values("set_id", kind="stable").reset_index(drop=True)

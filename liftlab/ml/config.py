@@ -42,6 +42,18 @@ LABELLED_STATUS = "matched"
 CV_GROUPINGS: tuple[str, ...] = ("lifter", "workout")
 
 
+def parse_flag(value: object) -> bool:
+    """A yes/no setting: a bool, or its text as a dbt config renders it ('True', 'false')."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, not {value!r}")
+
+
 def valid_model_names() -> list[str]:
     return [f"{e}_{f}" for e in ESTIMATORS for f in FEATURE_SETS]
 
@@ -73,6 +85,9 @@ class ClassifierConfig:
     # one lifter's sets of one lift lie together); 0 turns it off.
     neighbour_k: int = project_vars.default("classifier_neighbour_k")
     neighbour_rounds: int = 5
+    # Link consecutive sets of a workout in that smoothing too (liftlab.ml.neighbours): a
+    # set without a usable rep then takes its neighbours' lift.
+    workout_links: bool = project_vars.default("classifier_workout_links")
     # Cross-validate on at most this many labelled sets (whole lifters, sampled with the
     # seed); 0 = all. Keeps the build's evaluation to a few minutes at the study's scale.
     cv_max_sets: int = project_vars.default("classifier_cv_max_sets")
@@ -136,6 +151,7 @@ class ClassifierConfig:
         self.cv_jobs = max(1, int(self.cv_jobs))
         self.neighbour_k = max(0, int(self.neighbour_k))
         self.neighbour_rounds = max(0, int(self.neighbour_rounds))
+        self.workout_links = parse_flag(self.workout_links)
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> ClassifierConfig:

@@ -98,11 +98,11 @@ DEFAULT_FEATURES: tuple[str, ...] = tuple(
 # without absolute loads (a lifter's strength and lift ratios vary: the real 2017-2018 lifter
 # squats more than they deadlift), trace-shape, set-structure (real lifters here do 4-6 reps a
 # set, the study's population 1.65) or load features. Trained on generated data only
-# (generator 2.2, 3 seeds x 5k / 20k sets, within-lifter smoothing, docs/bench/transfer.md)
-# it labelled at least 92.3 % of the real 2017-2018 export's sets (95.0 % of those with a
-# usable rep; DEFAULT_FEATURES: 77.4 %, 79.7 %) and 93.3 % of the sample's (96.6 %; the
-# same as DEFAULT_FEATURES): steadier across training draws, short of 95 % over every set.
-# Not the default: with the warehouse's own labels DEFAULT_FEATURES score higher.
+# (generator 2.2, 3 seeds x 5k / 20k sets, within-lifter smoothing with workout links and
+# the tie rule, docs/bench/transfer.md) it labelled at least 97.3 % of every typed set of the
+# real 2017-2018 export (DEFAULT_FEATURES: 90.3 %) and 100 % of the sample's (the same):
+# steadier across training draws. Not the default: with the warehouse's own labels
+# DEFAULT_FEATURES score higher.
 TRANSFER_FEATURES: tuple[str, ...] = (
     "mean_velocity_m_s",
     "rom_mm",

@@ -67,21 +67,31 @@ def smooth_sets(
     features: pd.DataFrame,
     config: ClassifierConfig,
     typed: pd.Series | None = None,
+    sets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``by_set`` after the within-lifter neighbour smoothing of the config
     (:func:`liftlab.ml.neighbours.smooth_within_lifter`): the sets whose lift is not
     ``typed`` (typed_lifts) are smoothed, the typed ones take part as anchors and keep their
-    own rows. Unchanged when the smoothing is off."""
-    from liftlab.ml.neighbours import set_profiles, smooth_within_lifter
+    own rows. With ``sets`` (SEQUENCE_COLUMNS), consecutive sets of a workout are linked
+    too, and the sets of ``sets`` without a usable rep that a link reaches come back with
+    their neighbours' probabilities. Unchanged when the smoothing is off."""
+    from liftlab.ml.neighbours import set_profiles, set_sequence, smooth_within_lifter
 
     if config.neighbour_k < 2 or by_set.empty:
         return by_set
     typed = typed if typed is not None else pd.Series(dtype=object)
     known = by_set.index.isin(typed.index)
+    linked = sets is not None and config.workout_links and "workout_id" in sets
+    sequence = set_sequence(sets) if linked else None
     smoothed = smooth_within_lifter(
-        by_set[~known], set_profiles(features), typed, config.neighbour_k, config.neighbour_rounds
+        by_set[~known],
+        set_profiles(features),
+        typed,
+        config.neighbour_k,
+        config.neighbour_rounds,
+        sequence,
     )
-    return pd.concat([by_set[known], smoothed]).reindex(by_set.index)
+    return pd.concat([by_set[known], smoothed])
 
 
 def predict_sets(
@@ -90,12 +100,14 @@ def predict_sets(
     features: pd.DataFrame,
     config: ClassifierConfig | None = None,
     typed: pd.Series | None = None,
+    sets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Set-level predictions of ``model`` (see :func:`summarise_set_probabilities`), smoothed
-    within each lifter as the config says, the ``typed`` sets (typed_lifts) as anchors."""
+    within each lifter as the config says, the ``typed`` sets (typed_lifts) as anchors, and
+    consecutive sets of a workout linked when ``sets`` are given (:func:`smooth_sets`)."""
     by_set = predict_set_probabilities(model, feature_columns, features)
     config = config or ClassifierConfig()
-    return summarise_set_probabilities(smooth_sets(by_set, features, config, typed))
+    return summarise_set_probabilities(smooth_sets(by_set, features, config, typed, sets))
 
 
 def label_sets(
@@ -107,8 +119,10 @@ def label_sets(
     cross_fitted: pd.DataFrame | None = None,
     held_out: pd.Index | None = None,
 ) -> pd.DataFrame:
-    """Every set of ``sets`` with its prediction (null when it has no usable rep): the
-    probabilities only; fct_sets resolves ``lift`` / ``lift_source`` from them (SQL).
+    """Every set of ``sets`` with its prediction (null when it has no usable rep, unless the
+    sets before and after it in the workout give one: ``prediction_origin``
+    'workout_neighbours', see :func:`smooth_sets`): the probabilities only; fct_sets
+    resolves ``lift`` / ``lift_source`` from them (SQL).
 
     ``cross_fitted`` (TrainingResult.cross_fitted) gives out-of-fold probabilities for the
     labelled sets; those sets take them instead of the final model's in-sample ones
@@ -127,11 +141,12 @@ def label_sets(
     outside = cf.index if held_out is None else cf.index.union(held_out)
     rest = features[~isin(features["set_id"], outside)] if len(outside) else features
     by_final = predict_set_probabilities(model, feature_columns, rest)
-    by_final = smooth_sets(by_final, features, config, typed_lifts(base))
+    by_final = smooth_sets(by_final, features, config, typed_lifts(base), sets)
     parts = [frame for frame in (by_final, cf.astype(float)) if len(frame)]
     by_set = (pd.concat(parts) if parts else by_final).sort_index()
     origin = pd.Series("final_model", index=by_set.index, dtype=object)
     origin.loc[cf.index] = "cross_fitted"
+    origin.loc[~isin(by_set.index, features["set_id"])] = "workout_neighbours"
     predictions = summarise_set_probabilities(by_set)
     predictions["prediction_origin"] = origin.loc[predictions["set_id"]].to_numpy()
     merged = base.merge(predictions, on="set_id", how="left")

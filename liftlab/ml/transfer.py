@@ -158,8 +158,8 @@ def export_features(
         build_intermediate(str(data), database)
         with duckdb.connect(str(database), read_only=True) as con:
             sets = con.sql(
-                "select set_id, lifter_id, exercise_raw, typed_lift, typed_lift_status"
-                " from int_sets_aggregated"
+                "select set_id, lifter_id, workout_id, started_at, set_number, load_kg,"
+                " exercise_raw, typed_lift, typed_lift_status from int_sets_aggregated"
             ).df()
             features = rep_features(con)
     return features, sets

@@ -60,6 +60,8 @@ SET_COLUMNS = (
     "set_id",
     "lifter_id",
     "workout_id",
+    "started_at",
+    "set_number",
     "typed_lift",
     "typed_lift_status",
     "load_kg",

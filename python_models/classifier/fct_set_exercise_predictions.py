@@ -16,10 +16,12 @@ from liftlab.ml.warehouse import (
 def model(dbt, session):
     dbt.config(materialized="table")
     neighbour_k = dbt.config.get("classifier_neighbour_k")
+    workout_links = dbt.config.get("classifier_workout_links")
     artifact_dir = dbt.config.get("classifier_artifact_dir")
     batch_reps = parse_setting(dbt.config.get("ml_batch_reps"))
     config = classifier_config(
         neighbour_k=neighbour_k,
+        workout_links=workout_links,
     )
     return prediction_batches(
         dbt.ref("int_sets_aggregated"),
