@@ -11,7 +11,8 @@ export). Run from the project root::
         [--reference built.duckdb] [--vars '{classifier_label_min_probability: 0.6}']
 
 Prints the share of hidden sets recovered (lift equal to the hidden lift), also among the
-sets with a usable rep (a set without one has nothing to classify: lift_source unresolved),
+resolvable ones (a set without a usable rep, and whose workout neighbours have none either,
+has nothing to classify: lift_source unresolved),
 the count per lift_source (uncertain: the model abstained) and the accuracy of those labelled.
 """
 
@@ -76,15 +77,16 @@ def compare(resolved: pd.DataFrame, reference: pd.DataFrame, blanked: list[str])
     merged = truth.merge(resolved, on="set_id", how="left")
     right = merged["lift"] == merged["typed_lift"]
     labelled = merged["lift"].notna()
-    # a set without a usable rep has nothing to classify (lift_source 'unresolved')
-    with_reps = merged["lift_source"] != "unresolved"
+    # a set without a usable rep nor a workout neighbour with one has nothing to classify
+    # (lift_source 'unresolved')
+    resolvable = merged["lift_source"] != "unresolved"
     return {
         "hidden_sets": len(merged),
         "recovered": int(right.sum()),
         "recovered_pct": round(100.0 * right.mean(), 2) if len(merged) else None,
-        "hidden_sets_with_reps": int(with_reps.sum()),
-        "recovered_of_sets_with_reps_pct": (
-            round(100.0 * right[with_reps].mean(), 2) if with_reps.any() else None
+        "hidden_sets_resolvable": int(resolvable.sum()),
+        "recovered_of_resolvable_pct": (
+            round(100.0 * right[resolvable].mean(), 2) if resolvable.any() else None
         ),
         "labelled": int(labelled.sum()),
         "accuracy_of_labelled_pct": (
