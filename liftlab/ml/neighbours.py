@@ -167,6 +167,9 @@ def smooth_within_lifter(
     classes = list(proba.columns)
     linked = pd.Index(pd.unique(sequence[["earlier_set_id", "later_set_id"]].to_numpy().ravel()))
     anchors = anchors if anchors is not None else pd.Series(dtype=object)
+    # the linked sets to label: neither in proba nor known (a known lift the model lacks
+    # is no anchor, and no set to label either: its row is the caller's)
+    empty = linked.difference(proba.index).difference(anchors.index)
     anchors = anchors[
         anchors.isin(classes) & (anchors.index.isin(profiles.index) | anchors.index.isin(linked))
     ]
@@ -174,7 +177,6 @@ def smooth_within_lifter(
     one_hot = pd.DataFrame(0.0, index=anchors.index, columns=classes)
     for name in classes:
         one_hot.loc[anchors == name, name] = 1.0
-    empty = linked.difference(proba.index).difference(one_hot.index)
     start = pd.concat(
         [proba.astype(float), one_hot, pd.DataFrame(0.0, index=empty, columns=classes)]
     )
@@ -198,6 +200,7 @@ def smooth_within_lifter(
         position.reindex(sequence["later_set_id"]).to_numpy(),
         sequence["weight"].to_numpy(dtype=float),
     ].reshape(-1, 3)
+    links = links[np.isfinite(links).all(axis=1)]  # a set outside the graph has no links
     weights = _graph(lifters, points, has_profile, k, links)
     own = start.to_numpy()
     out = own.copy()

@@ -183,3 +183,11 @@ def test_a_near_tie_far_from_the_lifters_sure_sets_of_that_lift_gives_way(lifter
     own[5] = [0.3, 0.7]
     assert give_way(proba, own, np.zeros(6, bool), lifters, points)[5].argmax() == 0
     assert give_way(proba, proba, np.zeros(6, bool), lifters, points)[5].argmax() == 1
+
+
+def test_a_known_set_is_never_labelled_by_its_links_even_of_a_lift_the_model_lacks(lifter_sets):
+    reps, proba = lifter_sets
+    sets = _workout([("dl03", 100.0), ("typed_row", 100.0), ("typed_dl", 100.0)])
+    anchors = pd.Series({"typed_row": "barbell_row", "typed_dl": "deadlift"})
+    smoothed = smooth_within_lifter(proba, set_profiles(reps), anchors, 20, 5, set_sequence(sets))
+    assert list(smoothed.index) == list(proba.index)
