@@ -45,7 +45,8 @@ run: setup setup-reports
 
 ## test: set up, lint, run every test
 test: setup setup-reports setup-browser lint
-	$(BIN)/pytest -n 2 --dist loadfile --durations 15
+	$(BIN)/pytest -n 2 --dist loadfile --durations 15 -m "not browser"
+	$(BIN)/pytest --durations 5 -m browser
 
 lint: setup
 	$(BIN)/ruff check liftlab python_models tests benchmarks

@@ -68,10 +68,13 @@ PROJECT_FILES = (
     "tests",
 )
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("LIFTLAB_SKIP_BROWSER_TESTS") == "1",
-    reason="LIFTLAB_SKIP_BROWSER_TESTS=1",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        os.environ.get("LIFTLAB_SKIP_BROWSER_TESTS") == "1",
+        reason="LIFTLAB_SKIP_BROWSER_TESTS=1",
+    ),
+]
 
 
 def _liftlab(*args: str, env: dict[str, str] | None = None) -> None:

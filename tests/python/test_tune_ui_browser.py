@@ -22,10 +22,13 @@ from _cdp import Browser
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("LIFTLAB_SKIP_BROWSER_TESTS") == "1",
-    reason="LIFTLAB_SKIP_BROWSER_TESTS=1",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        os.environ.get("LIFTLAB_SKIP_BROWSER_TESTS") == "1",
+        reason="LIFTLAB_SKIP_BROWSER_TESTS=1",
+    ),
+]
 
 
 def _free_port() -> int:
