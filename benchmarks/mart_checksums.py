@@ -28,7 +28,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "rejected_records": (),
     "ml_rep_features": (),
     "fct_set_exercise_predictions": ("model_version",),
-    "ml_classifier_metrics": ("cv_seconds", "model_version"),
+    "ml_classifier_metrics": ("cv_seconds", "model_version", "evaluated_at"),
     "ml_confusion_matrix": ("model_version",),
     "lifter_clusters": (),
     "cluster_profiles": (),

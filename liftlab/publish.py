@@ -74,8 +74,11 @@ create table if not exists main.{BUILD_LOG_TABLE} (
     quality_warned integer,
     quality_failed integer,
     liftlab_version varchar,
-    duckdb_version varchar
-)
+    duckdb_version varchar,
+    staging_fingerprint varchar
+);
+-- a warehouse built before the column existed gets it (null: its --append restages)
+alter table main.{BUILD_LOG_TABLE} add column if not exists staging_fingerprint varchar;
 """
 
 

@@ -137,12 +137,14 @@ def build_vars(warehouse: Path, ground_truth: str | Path | None) -> dict[str, st
 def _land_build_check_publish(
     session, data: str, files, *, quiet: bool, skip_quality: bool, dbt_vars: dict[str, str]
 ):
-    from liftlab import publish
+    from liftlab import publish, restage
     from liftlab.landing import land
     from liftlab.warehouse import project_dir
 
+    fingerprint = restage.staging_fingerprint(project_dir())
     with connect(session.path) as con:
         summary = land(data, con, replace_all=not session.append)
+        previous = restage.last_fingerprint(con) if session.append else fingerprint
     publish.abort_point("landing")
     publish.refuse_if_empty(data, summary)
     print(
@@ -150,6 +152,12 @@ def _land_build_check_publish(
         f" ({summary.files_unchanged} unchanged, {summary.file_problems} file problem(s))"
         f" for {session.warehouse} (build {session.build_id})"
     )
+    if restage.restage_needed(previous, fingerprint):
+        print(
+            "the staging code, the project's vars or the salt changed since the last build"
+            " (or it recorded none): every landed file is staged again"
+        )
+    dbt_vars = {**dbt_vars, restage.RESTAGE_VAR: restage.restage_needed(previous, fingerprint)}
     run_dbt(["build"], session.path, quiet=quiet, dbt_vars=dbt_vars)
     publish.abort_point("dbt")
     report = None
@@ -169,4 +177,4 @@ def _land_build_check_publish(
         project=project_dir(),
         report=report,
     )
-    session.publish(row)
+    session.publish({**row, restage.FINGERPRINT_COLUMN: fingerprint})

@@ -12,7 +12,24 @@ with
 
 reps as (
 
-    select * from {{ ref('stg_openbarbell__reps') }}
+    -- the file lineage (load_sequence, source_file) is the document's, not repeated per rep
+    select
+        rep_id,
+        document_id,
+        set_id,
+        lifter_id,
+        rep_index,
+        rep_json_type,
+        rep_duplicate_keys,
+        data_json_type,
+        is_app_valid,
+        is_removed,
+        rep_completed_at,
+        phone_platform,
+        app_version,
+        device_id,
+        data_values_raw
+    from {{ ref('stg_openbarbell__reps') }}
 
 ),
 

@@ -3,7 +3,9 @@
 * building twice over the same input gives identical marts (checksums per mart, rows
   ordered by key);
 * adding a second export and building again with `--append` adds its sets without
-  duplicating the first file's (the unchanged first file is not landed again);
+  duplicating the first file's (the unchanged first file is not landed again), and the
+  incremental staging then holds what a full build of the two files holds, as it does
+  after a file changed in place is appended again;
 * no mart, no file of the built report site (reports/build, when present) and no page of
   the quality data docs holds a raw user id from the input or a MAC address;
 * built with a salt of its own (LIFTLAB_ID_SALT), the ids follow that salt, and neither
@@ -149,12 +151,33 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         # the second export beside the first: the first is unchanged, so not landed again
         second.rename(first_dir / second.name)
         build_spine(first_dir, warehouse, append=True, **spine)
+        appended = mart_checksums(warehouse)
+        appended_staging = staging_rows(warehouse)
+        # what the other tests read: the warehouse and export A as they are now
+        snapshot = shutil.copy(warehouse, folder / "appended.duckdb")
+        first_original = shutil.copy(first, folder / "export_a_original.jsonl.gz")
+        # the same two files built whole: the incremental staging must give the same
+        full = build_spine(first_dir, folder / "full.duckdb", docs_dir=docs)
+        full_once = mart_checksums(full)
+        full_staging = staging_rows(full)
+        # export A changed in place (same path, new content): landed again, it replaces its
+        # rows in the incremental staging, as a full build of the new pair does
+        generate(first, seed=33)
+        build_spine(first_dir, warehouse, append=True, docs_dir=docs)
+        replaced = mart_checksums(warehouse), staging_rows(warehouse, landing_order=False)
+        full = build_spine(first_dir, folder / "full.duckdb", docs_dir=docs)
+        full_replaced = mart_checksums(full), staging_rows(full, landing_order=False)
     return {
-        "warehouse": warehouse,
+        "appended": (appended, appended_staging),
+        "full": (full_once, full_staging),
+        "replaced": replaced,
+        "full_replaced": full_replaced,
+        "warehouse": Path(snapshot),
         "docs": docs,
         "dbt_target": dbt_target,
         "dbt_logs": dbt_logs,
-        "first": first,
+        "first": first,  # export A as it was changed last (a generated file, manifest beside)
+        "first_original": Path(first_original),  # export A as the snapshot holds it
         "second": first_dir / second.name,
         "once": once,
         "once_without_model": once_without_model,
@@ -164,6 +187,26 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "sets_once": sets_once,
         "documents_once": documents_once,
     }
+
+
+STAGING = (
+    "stg_openbarbell__set_documents",
+    "stg_openbarbell__reps",
+    "stg_openbarbell__csv_rows",
+)
+
+
+def staging_rows(warehouse: Path, *, landing_order: bool = True) -> dict[str, str]:
+    """Row count and digest of each incremental staging table (rows in a stable order);
+    without ``landing_order``, leaving load_sequence out (a full build numbers the files in
+    their order, appends in the order they came)."""
+    sums = {}
+    columns = "*" if landing_order else "* exclude (load_sequence)"
+    for table in STAGING:
+        rows = query(warehouse, f"select {columns} from {table}")
+        texts = sorted(json.dumps(_normal(list(row)), ensure_ascii=False) for row in rows)
+        sums[table] = f"{len(rows)}:{hashlib.sha256(chr(10).join(texts).encode()).hexdigest()}"
+    return sums
 
 
 def _training(warehouse: Path) -> tuple[list[tuple], list[tuple]]:
@@ -223,6 +266,19 @@ def test_append_adds_the_second_export_without_duplicates(runs):
     assert read == accounted == sum(documents.values())
 
 
+def test_an_append_stages_only_new_files_into_what_a_full_build_gives(runs):
+    """The staging models are incremental by landed file (macros/incremental_files.sql):
+    after an --append, the staging tables and the marts are those of a full build of the
+    same files; so they are after a file changed in place and was landed again."""
+    (marts, staging), (full_marts, full_staging) = runs["appended"], runs["full"]
+    assert all(not v.startswith("0:") for k, v in staging.items() if "csv" not in k)
+    assert staging == full_staging
+    assert marts == full_marts
+    # after the change, export A was landed last (load_sequence 3; a full build gives it 1)
+    assert runs["replaced"] == runs["full_replaced"]
+    assert runs["replaced"][0]["fct_sets"] != marts["fct_sets"]  # export A's rows changed
+
+
 def test_first_exports_rows_are_unchanged_by_the_append(runs):
     """Every mart row that came from export A alone is the same after the append."""
     warehouse = runs["warehouse"]
@@ -248,7 +304,7 @@ def scan_text(text: str, users: re.Pattern) -> list[str]:
 
 def _input_identifiers(runs) -> tuple[set[str], set[str]]:
     users, macs = set(), set()
-    for path in (runs["first"], runs["second"]):
+    for path in (runs["first_original"], runs["second"]):
         u, m = raw_identifiers(path)
         users |= u
         macs |= m
@@ -298,7 +354,7 @@ def test_scanner_finds_what_it_looks_for():
 
 def test_report_site_and_quality_docs_hold_no_raw_ids(runs):
     users = set()
-    for path in (runs["first"], runs["second"]):
+    for path in (runs["first_original"], runs["second"]):
         users |= raw_identifiers(path)[0]
     forbidden = _forbidden_pattern(users)
     files = [p for p in runs["docs"].rglob("*") if p.is_file()]

@@ -3,8 +3,19 @@
     typed, the workout start time parsed from the phone's locale form, the quarantine
     reason of a line that cannot be used, and the derived ids. The CSV has no ids: one file
     is one lifter, a workout is the file and its start time, a set is a run of lines of one
-    workout, exercise and set number whose rep numbers rise.
+    workout, exercise and set number whose rep numbers rise. Every rule is per file, and the
+    model is incremental by landed file (macros/incremental_files.sql).
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='source_file',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_rows_of_files_no_longer_landed() }}",
+    )
+}}
 
 {%- set tag_shift = "case when source_shape = 'app_csv_tags' then 1 else 0 end" %}
 {%- set forced_date_order = var('app_csv_date_order') %}
@@ -15,6 +26,7 @@ source as (
 
     select * from {{ source('openbarbell', 'set_documents') }}
     where source_shape in {{ app_csv_shapes() }}
+        and {{ is_file_not_staged_yet() }}
 
 ),
 

@@ -2,8 +2,20 @@
     One row per element of the `reps` array of every set document that was not quarantined,
     typed; the device array stays a list of strings here and is decoded in
     int_reps_decoded. The device MAC address is replaced by a salted hash. MongoDB
-    extended JSON wrappers are read as their values, as for the set documents.
+    extended JSON wrappers are read as their values, as for the set documents. Incremental
+    by landed file, as stg_openbarbell__set_documents (macros/incremental_files.sql): each
+    rep carries its file's load_sequence and source_file.
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='source_file',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_rows_of_files_no_longer_landed() }}",
+    )
+}}
 
 {%- set rep_fields = [
     'isValid', 'removed', 'time', 'hardware', 'appVersion', 'deviceIdentifier', 'data',
@@ -16,10 +28,13 @@ set_documents as (
     select
         document_id,
         set_id,
-        lifter_id
+        lifter_id,
+        load_sequence,
+        source_file
     from {{ ref('stg_openbarbell__set_documents') }}
     where quarantine_reason is null
         and rep_count_in_document > 0
+        and {{ is_file_not_staged_yet() }}
 
 ),
 
@@ -31,6 +46,7 @@ raw_documents as (
         {{ document_id() }} as document_id,
         raw_text
     from {{ source('openbarbell', 'set_documents') }}
+    where {{ is_file_not_staged_yet() }}
 
 ),
 
@@ -40,6 +56,8 @@ rep_lists as (
         set_documents.document_id,
         set_documents.set_id,
         set_documents.lifter_id,
+        set_documents.load_sequence,
+        set_documents.source_file,
         from_json(
             {{ mongo_extended_json_as_values('raw_documents.raw_text') }}, '{"reps": ["JSON"]}'
         ).reps as rep_list
@@ -55,6 +73,8 @@ unnested as (
         document_id,
         set_id,
         lifter_id,
+        load_sequence,
+        source_file,
         unnest(rep_list) as rep,
         generate_subscripts(rep_list, 1) as rep_index
     from rep_lists
@@ -79,6 +99,8 @@ renamed as (
     select
         set_id || '#' || rep_index as rep_id,
         document_id,
+        load_sequence,
+        source_file,
         set_id,
         lifter_id,
         rep_index::integer as rep_index,

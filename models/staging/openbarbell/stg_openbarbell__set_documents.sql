@@ -2,8 +2,19 @@
     One row per landed JSON set document, parsed once: typed set fields, the personal ids
     replaced by salted hashes, and `quarantine_reason` for a document that cannot be used.
     MongoDB extended JSON wrappers are read as their values (mongo_extended_json_as_values);
-    a document with a repeated top-level key is quarantined (`duplicate_key`).
+    a document with a repeated top-level key is quarantined (`duplicate_key`). Incremental
+    by landed file (macros/incremental_files.sql): an --append stages only the new files.
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='source_file',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_rows_of_files_no_longer_landed() }}",
+    )
+}}
 
 {%- set set_document_fields = [
     'setID', 'userID', 'workoutID', 'exercise', 'setNumber', 'weight', 'metric', 'rpe',
@@ -18,6 +29,7 @@ source as (
     -- the app's CSV lines are rows, not documents: stg_openbarbell__csv_rows reads them
     select * from {{ source('openbarbell', 'set_documents') }}
     where source_shape not in {{ app_csv_shapes() }}
+        and {{ is_file_not_staged_yet() }}
 
 ),
 
