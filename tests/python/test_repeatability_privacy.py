@@ -153,6 +153,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         build_spine(first_dir, warehouse, append=True, **spine)
         appended = mart_checksums(warehouse)
         appended_staging = staging_rows(warehouse)
+        staging_sql = dbt_target / "compiled" / "liftlab" / "models" / "staging" / "openbarbell"
+        appended_sql = {table: (staging_sql / f"{table}.sql").read_text() for table in STAGING}
         # what the other tests read: the warehouse and export A as they are now
         snapshot = shutil.copy(warehouse, folder / "appended.duckdb")
         first_original = shutil.copy(first, folder / "export_a_original.jsonl.gz")
@@ -169,6 +171,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         full_replaced = mart_checksums(full), staging_rows(full, landing_order=False)
     return {
         "appended": (appended, appended_staging),
+        "appended_sql": appended_sql,
         "full": (full_once, full_staging),
         "replaced": replaced,
         "full_replaced": full_replaced,
@@ -270,6 +273,8 @@ def test_an_append_stages_only_new_files_into_what_a_full_build_gives(runs):
     """The staging models are incremental by landed file (macros/incremental_files.sql):
     after an --append, the staging tables and the marts are those of a full build of the
     same files; so they are after a file changed in place and was landed again."""
+    for table, sql in runs["appended_sql"].items():  # the append ran them incrementally
+        assert "load_sequence not in (select distinct load_sequence from" in sql, table
     (marts, staging), (full_marts, full_staging) = runs["appended"], runs["full"]
     assert all(not v.startswith("0:") for k, v in staging.items() if "csv" not in k)
     assert staging == full_staging

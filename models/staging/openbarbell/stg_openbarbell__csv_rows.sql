@@ -7,16 +7,6 @@
     model is incremental by landed file (macros/incremental_files.sql).
 #}
 
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='source_file',
-        on_schema_change='sync_all_columns',
-        pre_hook="{{ delete_rows_of_files_no_longer_landed() }}",
-    )
-}}
-
 {%- set tag_shift = "case when source_shape = 'app_csv_tags' then 1 else 0 end" %}
 {%- set forced_date_order = var('app_csv_date_order') %}
 

@@ -7,16 +7,6 @@
     rep carries its file's load_sequence and source_file.
 #}
 
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='source_file',
-        on_schema_change='sync_all_columns',
-        pre_hook="{{ delete_rows_of_files_no_longer_landed() }}",
-    )
-}}
-
 {%- set rep_fields = [
     'isValid', 'removed', 'time', 'hardware', 'appVersion', 'deviceIdentifier', 'data',
 ] %}

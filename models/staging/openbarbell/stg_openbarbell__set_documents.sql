@@ -6,16 +6,6 @@
     by landed file (macros/incremental_files.sql): an --append stages only the new files.
 #}
 
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='source_file',
-        on_schema_change='sync_all_columns',
-        pre_hook="{{ delete_rows_of_files_no_longer_landed() }}",
-    )
-}}
-
 {%- set set_document_fields = [
     'setID', 'userID', 'workoutID', 'exercise', 'setNumber', 'weight', 'metric', 'rpe',
     'tags', 'initialStartTime', 'startTime', 'endTime', 'deleted', 'removed',
