@@ -56,6 +56,12 @@ class ScaleResult:
     memory_limit: str = ""  # DuckDB memory_limit of liftlab's stages ("" = DuckDB's default)
     # the unchanged rebuild's dbt layers (the same file landed again, dbt build again)
     rebuild_groups_s: dict[str, float] = field(default_factory=dict)
+    # the append's dbt layers (a daily file of about APPEND_SHARE of the sets landed on top)
+    append_groups_s: dict[str, float] = field(default_factory=dict)
+
+
+# the daily file of the append stage, as a share of the scale's sets and lifters
+APPEND_SHARE = 0.01
 
 
 def sizes_for(target_reps: int) -> tuple[int, int]:
@@ -154,6 +160,24 @@ def run_scale(
         measure_command(rebuild, env=env, cwd=project, log=log), "rebuild dbt build"
     )
     result.rebuild_groups_s = _dbt_groups(rebuild_target)
+    # a daily file of about 1 % of the sets landed on top and `dbt build` again: the
+    # staging models parse that file only (macros/incremental_files.sql)
+    daily = work / f"daily_{target_reps}.jsonl.gz"
+    if not daily.exists():
+        generate = [python, "-m", "liftlab.cli", "generate", "--quiet", "--out", str(daily)]
+        generate += ["--sets", str(max(1, round(APPEND_SHARE * sets))), "--seed", str(seed + 1)]
+        generate += ["--lifters", str(max(1, round(APPEND_SHARE * lifters)))]
+        _checked(measure_command(generate, log=log), "generate the daily file")
+    append = [python, "-m", "liftlab.bench.stage", "reland", str(daily), str(warehouse)]
+    result.stages["append_land"] = _checked(
+        measure_command(append, env=env, log=log), "append land"
+    )
+    append_target = work / f"dbt_target_{target_reps}_append"
+    result.stages["append_dbt_build"] = _checked(
+        measure_command([*dbt[:-1], str(append_target)], env=env, cwd=project, log=log),
+        "append dbt build",
+    )
+    result.append_groups_s = _dbt_groups(append_target)
     if baseline:
         out = work / f"baseline_{target_reps}.json"
         command = [python, "-m", "liftlab.bench.baseline", str(data), "--json-out", str(out)]
@@ -173,9 +197,10 @@ def _dbt_groups(target_path: Path) -> dict[str, float]:
     return group_dbt_timings(run_results)
 
 
-def rebuild_seconds(result: ScaleResult) -> float | None:
-    """Land + dbt build of the unchanged rebuild (None when not measured)."""
-    land, build = result.stages.get("rebuild_land"), result.stages.get("rebuild_dbt_build")
+def rebuild_seconds(result: ScaleResult, kind: str = "rebuild") -> float | None:
+    """Land + dbt build of the unchanged rebuild, or of the ``append`` (None when not
+    measured)."""
+    land, build = result.stages.get(f"{kind}_land"), result.stages.get(f"{kind}_dbt_build")
     return land["wall_s"] + build["wall_s"] if land and build else None
 
 
@@ -357,6 +382,34 @@ def _rebuild_lines(results: list[ScaleResult]) -> list[str]:
             f"| {r.reps:,} | {r.stages['rebuild_land']['wall_s']:.2f} | "
             f"{r.stages['rebuild_dbt_build']['wall_s']:.2f} | {rebuild_seconds(r):.2f} | "
             f"{r.rebuild_groups_s.get('classifier', 0):.2f} | {_slowest(r.rebuild_groups_s)} |"
+        )
+    return lines + _append_lines(results)
+
+
+def _append_lines(results: list[ScaleResult]) -> list[str]:
+    """The append: a daily file of about APPEND_SHARE of the sets landed on top, dbt build."""
+    measured = [r for r in results if rebuild_seconds(r, "append") is not None]
+    if not measured:
+        return []
+    lines = [
+        "",
+        f"## Append of a daily file of {APPEND_SHARE:.0%} of the sets (wall seconds)",
+        "",
+        "Landed on top of the built warehouse, then `dbt build`: the staging models parse the",
+        "new file only (incremental by landed file, `macros/incremental_files.sql`); the",
+        "intermediate models, marts and tests read everything, and the classifier retrains",
+        "(its training data changed).",
+        "",
+        "| reps | land | dbt build | total | dbt: staging | full build's staging | "
+        "slowest layers |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in measured:
+        lines.append(
+            f"| {r.reps:,} | {r.stages['append_land']['wall_s']:.2f} | "
+            f"{r.stages['append_dbt_build']['wall_s']:.2f} | "
+            f"{rebuild_seconds(r, 'append'):.2f} | {r.append_groups_s.get('staging', 0):.2f} | "
+            f"{r.dbt_groups_s.get('staging', 0):.2f} | {_slowest(r.append_groups_s)} |"
         )
     return lines
 

@@ -38,6 +38,9 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
     assert {"staging", "intermediate", "marts", "tests"} <= set(result["dbt_groups_s"])
     assert "## Unchanged rebuild (wall seconds)" in report
     assert result["rebuild_groups_s"]["classifier"] > 0
+    assert "## Append of a daily file of 1% of the sets (wall seconds)" in report
+    assert result["stages"]["append_dbt_build"]["wall_s"] > 0
+    assert {"staging", "intermediate", "tests"} <= set(result["append_groups_s"])
     assert 0.0 <= result["baseline_stages_s"]["knn_accuracy"] <= 1.0
     assert (out / "docs" / "bench" / "scaling.svg").read_text().startswith("<svg")
 
