@@ -7,7 +7,10 @@
     (replaced, or landed with nothing this time); dbt's delete+insert keyed on source_file
     then swaps a replaced file's rows whole. A full build (a new warehouse file, or
     --full-refresh) stages everything, and so does an incremental run with var
-    staging_restage (liftlab/restage.py).
+    staging_restage (liftlab/restage.py). The sequences only grow while files are added
+    on top (`liftlab build --append`); a raw layer rebuilt in place (landing's replace_all
+    into a warehouse that keeps its staging tables) numbers from 1 again and needs
+    --full-refresh: `liftlab build` never does that (a full build starts a new file).
 #}
 
 {% macro is_file_not_staged_yet(load_sequence='load_sequence') -%}

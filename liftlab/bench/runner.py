@@ -8,6 +8,7 @@ layer. Nothing here asserts a time: figures are printed and written, not tested.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from dataclasses import asdict, dataclass, field
@@ -58,6 +59,9 @@ class ScaleResult:
     rebuild_groups_s: dict[str, float] = field(default_factory=dict)
     # the append's dbt layers (a daily file of about APPEND_SHARE of the sets landed on top)
     append_groups_s: dict[str, float] = field(default_factory=dict)
+    # when the run that measured this scale started (UTC, ISO): figures of two scales are
+    # compared only when one run took both (the machine's speed changes between runs)
+    run_started: str = ""
 
 
 # the daily file of the append stage, as a share of the scale's sets and lifters
@@ -466,8 +470,15 @@ def targets(results: list[ScaleResult]) -> list[str]:
         )
         big = [x for x in results if x.reps >= 40 * r.reps]
         for x in big:
-            growth = liftlab_total(x, "wall_s") / max(liftlab_total(r, "wall_s"), 1e-9)
             ratio = x.reps / r.reps
+            if not x.run_started or x.run_started != r.run_started:
+                lines.append(
+                    f"- Time growth from {r.reps:,} to {x.reps:,} reps ({ratio:.0f}x the reps): "
+                    "not judged, the two scales were measured in different runs (run them "
+                    "in one: `liftlab bench --scales 211000,10000000`)."
+                )
+                continue
+            growth = liftlab_total(x, "wall_s") / max(liftlab_total(r, "wall_s"), 1e-9)
             verdict = "met" if growth <= 60 * ratio / 50 else "missed"
             lines.append(
                 f"- Time growth from {r.reps:,} to {x.reps:,} reps ({ratio:.0f}x the reps): "
@@ -555,6 +566,7 @@ def run_benchmarks(
     """Run every scale; with ``add``, keep the other scales already written in ``out_dir``."""
     work.mkdir(parents=True, exist_ok=True)
     earlier = load_results(out_dir) if add else []
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results = []
     for target in scales:
         print(f"[bench] {target:,} reps ...", flush=True)
@@ -565,6 +577,7 @@ def run_benchmarks(
             seed=seed,
             memory_limit=memory_limit,
         )
+        result.run_started = started
         results.append(result)
         print(summary_line(result), flush=True)
     commands = [command]
