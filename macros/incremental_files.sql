@@ -13,11 +13,11 @@
     --full-refresh: `liftlab build` never does that (a full build starts a new file).
 #}
 
-{% macro is_file_not_staged_yet(load_sequence='load_sequence') -%}
+{% macro is_file_not_staged_yet() -%}
     {#- var staging_restage (set by `liftlab build --append` when the staging code, the vars
         or the salt changed since the last build: liftlab/restage.py) stages every file -#}
     {%- if is_incremental() and not var('staging_restage') -%}
-        {{ load_sequence }} not in (select distinct load_sequence from {{ this }})
+        load_sequence not in (select distinct load_sequence from {{ this }})
     {%- else -%}
         true
     {%- endif -%}

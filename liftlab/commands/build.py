@@ -152,12 +152,13 @@ def _land_build_check_publish(
         f" ({summary.files_unchanged} unchanged, {summary.file_problems} file problem(s))"
         f" for {session.warehouse} (build {session.build_id})"
     )
-    if restage.restage_needed(previous, fingerprint):
+    restage_all = restage.restage_needed(previous, fingerprint)
+    if restage_all:
         print(
             "the staging code, the project's vars or the salt changed since the last build"
             " (or it recorded none): every landed file is staged again"
         )
-    dbt_vars = {**dbt_vars, restage.RESTAGE_VAR: restage.restage_needed(previous, fingerprint)}
+    dbt_vars = {**dbt_vars, restage.RESTAGE_VAR: restage_all}
     run_dbt(["build"], session.path, quiet=quiet, dbt_vars=dbt_vars)
     publish.abort_point("dbt")
     report = None

@@ -56,10 +56,9 @@ TIE_MARGIN = 0.4
 CLAIM_PROBABILITY = 0.8
 CLAIM_MIN_SETS = 3
 CLAIM_SEPARATION = 3.0
-LINK_COLUMNS: tuple[str, ...] = ("earlier_set_id", "later_set_id", "lifter_id", "weight")
+LINK_COLUMNS: tuple[str, ...] = ("earlier_set_id", "later_set_id", "weight")
 SEQUENCE_COLUMNS: tuple[str, ...] = (
     "set_id",
-    "lifter_id",
     "workout_id",
     "started_at",
     "set_number",
@@ -183,15 +182,9 @@ def smooth_within_lifter(
     fixed = np.r_[
         np.zeros(len(proba), bool), np.ones(len(one_hot), bool), np.zeros(len(empty), bool)
     ]
-    lifter_of = pd.concat(
-        [
-            profiles["lifter_id"],
-            sequence.set_index("later_set_id")["lifter_id"],
-            sequence.set_index("earlier_set_id")["lifter_id"],
-        ]
-    )
-    lifter_of = lifter_of[~lifter_of.index.duplicated()]
-    lifters = lifter_of.reindex(start.index).fillna("").to_numpy()
+    # only nodes with a profile are grouped by lifter (the nearest sets, give_way); a set
+    # without one is reached by its workout links alone
+    lifters = profiles["lifter_id"].reindex(start.index).fillna("").to_numpy()
     has_profile = start.index.isin(profiles.index)
     points = profiles[list(PROFILE_COLUMNS)].reindex(start.index).to_numpy(dtype=float)
     position = pd.Series(np.arange(len(start)), index=start.index)
@@ -208,7 +201,8 @@ def smooth_within_lifter(
         # label spreading: the set's own evidence, restarted each round, plus what its
         # neighbours say now (a set alone among other lifts keeps its own)
         out = np.where(fixed[:, None], own, (1 - SPREAD) * own + SPREAD * (weights @ out))
-    out = out / np.where(out.sum(axis=1) > 0, out.sum(axis=1), 1.0)[:, None]
+    total = out.sum(axis=1)
+    out = out / np.where(total > 0, total, 1.0)[:, None]
     out = give_way(out, own, fixed, lifters, np.where(has_profile[:, None], points, np.nan))
     result = pd.DataFrame(out, index=start.index.rename(proba.index.name), columns=classes)
     result = result[~fixed]
@@ -250,8 +244,8 @@ def give_way(
 
 def set_sequence(sets: pd.DataFrame) -> pd.DataFrame:
     """The links between consecutive sets of a workout (``sets``: SEQUENCE_COLUMNS, e.g.
-    int_sets_aggregated rows): one row per pair, ``earlier_set_id``, ``later_set_id``,
-    ``lifter_id`` and ``weight`` (:func:`link_weights`). Sets follow each other by
+    int_sets_aggregated rows): one row per pair, ``earlier_set_id``, ``later_set_id`` and
+    ``weight`` (:func:`link_weights`). Sets follow each other by
     ``started_at``, then ``set_number``; sets without a workout have no links."""
     frame = sets[list(SEQUENCE_COLUMNS)].drop_duplicates("set_id")
     frame = frame[frame["workout_id"].notna()]
@@ -266,7 +260,6 @@ def set_sequence(sets: pd.DataFrame) -> pd.DataFrame:
         {
             "earlier_set_id": earlier.to_numpy(),
             "later_set_id": frame["set_id"].to_numpy(),
-            "lifter_id": frame["lifter_id"].fillna("").to_numpy(),
             "weight": link_weights(
                 earlier_load.to_numpy(dtype=float), frame["load_kg"].to_numpy(dtype=float)
             ),

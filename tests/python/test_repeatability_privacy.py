@@ -106,14 +106,20 @@ def mart_checksums(
         condition = f" where {where[mart]}" if where and mart in where else ""
         dropped = (exclude or {}).get(mart)
         columns = f"* exclude ({', '.join(dropped)})" if dropped else "*"
-        rows = query(warehouse, f"select {columns} from {mart}{condition} order by {key}")
-        # ties on the key (there should be none) are ordered by the whole row
-        texts = sorted(json.dumps(_normal(list(row)), ensure_ascii=False) for row in rows)
-        digest = hashlib.sha256()
-        for text in texts:
-            digest.update(text.encode() + b"\n")
-        sums[mart] = f"{len(rows)}:{digest.hexdigest()}"
+        sums[mart] = rows_checksum(
+            query(warehouse, f"select {columns} from {mart}{condition} order by {key}")
+        )
     return sums
+
+
+def rows_checksum(rows: list[tuple]) -> str:
+    """Row count and digest of ``rows``, in the order of their stable text form (so ties on
+    a key, and tables without one, digest the same whatever order they come in)."""
+    texts = sorted(json.dumps(_normal(list(row)), ensure_ascii=False) for row in rows)
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode() + b"\n")
+    return f"{len(rows)}:{digest.hexdigest()}"
 
 
 @pytest.fixture(scope="module")
@@ -206,9 +212,7 @@ def staging_rows(warehouse: Path, *, landing_order: bool = True) -> dict[str, st
     sums = {}
     columns = "*" if landing_order else "* exclude (load_sequence)"
     for table in STAGING:
-        rows = query(warehouse, f"select {columns} from {table}")
-        texts = sorted(json.dumps(_normal(list(row)), ensure_ascii=False) for row in rows)
-        sums[table] = f"{len(rows)}:{hashlib.sha256(chr(10).join(texts).encode()).hexdigest()}"
+        sums[table] = rows_checksum(query(warehouse, f"select {columns} from {table}"))
     return sums
 
 

@@ -207,35 +207,42 @@ def _lifter_with_number_lines(warehouse: Path, other_than: str) -> str:
     this session's salt, so which lifter sorts second changes from run to run; one without
     a number line for the lift shown has none to redraw (the test then waited 120 s for it
     and failed, three runs in eight)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        row = con.execute(
-            "with candidates as ("
-            " select distinct lifter_id from rpt_lifter_lifts where lifter_id != $other),"
-            " shown as ("
-            " select candidates.lifter_id, l.lift from candidates"
-            " join rpt_lifter_lifts l"
-            " on l.lifter_id = candidates.lifter_id or l.lifter_id = $other)"
-            " select shown.lifter_id from shown"
-            " left join lifter_peer_comparison c on shown.lifter_id = c.lifter_id"
-            " and shown.lift = c.lift and c.cluster_id is not null"
-            " group by shown.lifter_id having bool_and(c.lifter_id is not null)"
-            " order by shown.lifter_id limit 1",
-            {"other": other_than},
-        ).fetchone()
-    assert row, "no second lifter of the generated warehouse has every number line"
-    return row[0]
+    return _one_lifter(
+        warehouse,
+        "with candidates as ("
+        " select distinct lifter_id from rpt_lifter_lifts where lifter_id != $other),"
+        " shown as ("
+        " select candidates.lifter_id, l.lift from candidates"
+        " join rpt_lifter_lifts l"
+        " on l.lifter_id = candidates.lifter_id or l.lifter_id = $other)"
+        " select shown.lifter_id from shown"
+        " left join lifter_peer_comparison c on shown.lifter_id = c.lifter_id"
+        " and shown.lift = c.lift and c.cluster_id is not null"
+        " group by shown.lifter_id having bool_and(c.lifter_id is not null)"
+        " order by shown.lifter_id limit 1",
+        {"other": other_than},
+        "no second lifter of the generated warehouse has every number line",
+    )
 
 
 def _lifter_with_profile(warehouse: Path) -> str:
     """A lifter of the coach page whose latest profile has an e1RM (their page has one)."""
+    return _one_lifter(
+        warehouse,
+        "select p.lifter_id from rpt_lifter_lv_profile p"
+        " join rpt_coach_lifters c on p.lifter_id = c.lifter_id"
+        " where p.point_kind = 'profile' and p.e1rm_kg is not null"
+        " order by p.lifter_id limit 1",
+        {},
+        "no lifter of the generated warehouse has a trusted profile",
+    )
+
+
+def _one_lifter(warehouse: Path, sql: str, parameters: dict, missing: str) -> str:
+    """The lifter_id of the first row of ``sql`` (failing with ``missing`` when none)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        row = con.execute(
-            "select p.lifter_id from rpt_lifter_lv_profile p"
-            " join rpt_coach_lifters c on p.lifter_id = c.lifter_id"
-            " where p.point_kind = 'profile' and p.e1rm_kg is not null"
-            " order by p.lifter_id limit 1"
-        ).fetchone()
-    assert row, "no lifter of the generated warehouse has a trusted profile"
+        row = con.execute(sql, parameters).fetchone()
+    assert row, missing
     return row[0]
 
 
