@@ -91,6 +91,11 @@ class ClassifierConfig:
     # Cross-validate on at most this many labelled sets (whole lifters, sampled with the
     # seed); 0 = all. Keeps the build's evaluation to a few minutes at the study's scale.
     cv_max_sets: int = project_vars.default("classifier_cv_max_sets")
+    # Keep the last cross-validation (the side-by-side scores and the model chosen from
+    # them) while at most this share of the labelled sets changed since it ran (an
+    # --append of a daily file); the chosen model is still fitted on this build's labelled
+    # reps. 0 cross-validates whenever they change (liftlab.ml.reuse.kept_evaluation).
+    reevaluate_share: float = project_vars.default("classifier_reevaluate_share")
     # Folds of the cross-fit that predicts the labelled sets out of fold (all of them).
     cross_fit_folds: int = project_vars.default("classifier_cross_fit_folds")
     # Fit the cross-fit folds and the final model on at most this many labelled sets (drawn
@@ -144,6 +149,9 @@ class ClassifierConfig:
         self.train_max_sets = int(self.train_max_sets or 0)
         if self.cv_max_sets < 0 or self.train_max_sets < 0:
             raise ValueError("cv_max_sets and train_max_sets must be 0 (all) or positive")
+        self.reevaluate_share = float(self.reevaluate_share)
+        if not 0 <= self.reevaluate_share <= 1:
+            raise ValueError("reevaluate_share must be between 0 (never keep) and 1")
         self.cross_fit_folds = int(self.cross_fit_folds)
         if self.cross_fit_folds < 2:
             raise ValueError("cross_fit_folds must be at least 2")

@@ -8,21 +8,27 @@ the same digest returns that table instead of computing it again. The table is r
 the warehouse like any relation (``dbt.this``), never from a file.
 
 * ``ml_classifier_metrics`` keeps its cross-validation (``training_digest``; the scores,
-  confusion counts and ``evaluated_at`` of the build that ran it).
-* ``ml_classifier_out_of_fold`` keeps the chosen model's out-of-fold probabilities (keyed
-  by ``model_version``, itself the digest of the chosen model's training).
+  confusion counts and ``evaluated_at`` of the build that ran it). It keeps it too when
+  only a small share of the labelled sets changed since (an ``--append`` of a daily file):
+  the side-by-side comparison of the models is not redone for it (:func:`kept_evaluation`,
+  var classifier_reevaluate_share), while ``model_version`` names the chosen model fitted
+  on this build's labelled reps.
 * ``fct_set_exercise_predictions`` loads the saved model of that version instead of
-  fitting it again (the artifact is the model, not rows), and labels every set with it.
+  fitting it again (the artifact is the model, not rows), and labels every set with it;
+  the labelled sets keep their out-of-fold rows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import sklearn
 
 from liftlab.ml.artifact import digest_of, load_artifact
 from liftlab.ml.config import ClassifierConfig
@@ -46,6 +52,71 @@ def evaluation_digest(config: ClassifierConfig, classes: list[str], labelled: pd
     and the training code."""
     name = f"evaluation:{training_code_digest()}"
     return digest_of(name, config, config.model_features(), classes, labelled)
+
+
+def settings_digest(config: ClassifierConfig, classes: list[str]) -> str:
+    """Digest of what a cross-validation depends on but the data: every configured model's
+    features, the settings, the classes, the libraries and the training code."""
+    payload = {
+        "code": training_code_digest(),
+        "config": config.to_dict(),
+        "features": config.model_features(),
+        "classes": list(classes),
+        "sklearn": sklearn.__version__,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+
+
+# Bottom-k MinHash (Broder 1997; Cohen & Kaplan 2007): the SKETCH_SIZE smallest 64-bit
+# hashes of the labelled sets estimate the share two evaluations' labelled sets have in
+# common to about 1 / sqrt(SKETCH_SIZE) (exactly with fewer sets than that), in a column
+# of fixed size whatever the scale.
+SKETCH_SIZE = 1024
+
+
+def labelled_sketch(labelled: pd.DataFrame) -> np.ndarray:
+    """The SKETCH_SIZE smallest hashes (sorted, uint64) of the labelled sets' (set_id,
+    typed_lift) pairs: a set labelled another lift counts as another set."""
+    sets = labelled[["set_id", "typed_lift"]].drop_duplicates("set_id")
+    keys = sets["set_id"].astype(str) + "|" + sets["typed_lift"].astype(str)
+    return np.unique(pd.util.hash_array(keys.to_numpy(dtype=object)))[:SKETCH_SIZE]
+
+
+def sketch_text(sketch: np.ndarray) -> str:
+    return " ".join(f"{int(h):016x}" for h in sketch)
+
+
+def parse_sketch(text: str) -> np.ndarray:
+    return np.array([int(t, 16) for t in str(text).split()], dtype=np.uint64)
+
+
+def changed_share(before: np.ndarray, after: np.ndarray) -> float:
+    """Estimated share of the sets of either sketch that are not in both (1 - Jaccard
+    similarity): of the SKETCH_SIZE smallest hashes of the union, those missing from one
+    side (a hash of the union's smallest is in a set exactly when it is in its sketch)."""
+    union = np.union1d(before, after)[:SKETCH_SIZE]
+    if union.size == 0:
+        return 0.0
+    both = np.isin(union, before) & np.isin(union, after)
+    return float(1.0 - both.mean())
+
+
+def kept_evaluation(
+    previous: pd.DataFrame | None, settings: str, sketch: np.ndarray, max_share: float
+) -> float | None:
+    """The share of labelled sets changed since ``previous`` (ml_classifier_metrics as the
+    last build left it) was cross-validated, when its rows can be kept: the same settings
+    digest, a model version announced and at most ``max_share`` of the labelled sets
+    changed (0 keeps nothing); else None (cross-validate again)."""
+    needed = ("settings_digest", "labelled_sets_sketch", "model_version")
+    if max_share <= 0 or previous is None or previous.empty:
+        return None
+    if any(c not in previous.columns or previous[c].isna().any() for c in needed):
+        return None
+    if not (previous["settings_digest"] == settings).all():
+        return None
+    share = changed_share(parse_sketch(previous["labelled_sets_sketch"].iloc[0]), sketch)
+    return share if share <= max_share else None
 
 
 def own_table(session, this) -> pd.DataFrame | None:

@@ -16,8 +16,9 @@ Data flow (one training per build)::
 
 What a model needs comes through its refs. Training runs only on change
 (:mod:`liftlab.ml.reuse`): ml_classifier_metrics returns its own last table when the
-training digest is the same, and fct_set_exercise_predictions then loads the saved model of
-the announced version (the model, never rows) instead of fitting it.
+training digest is the same (and keeps its scores when few labelled sets changed), and
+fct_set_exercise_predictions then loads the saved model of the announced version (the
+model, never rows) instead of fitting it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,17 @@ from liftlab.ml.features import (
 )
 from liftlab.ml.labelling import label_sets
 from liftlab.ml.neighbours import REP_COLUMNS as SMOOTHING_COLUMNS
-from liftlab.ml.reuse import Fitted, Trained, evaluation_digest, kept_fit, same_training
+from liftlab.ml.reuse import (
+    Fitted,
+    Trained,
+    evaluation_digest,
+    kept_evaluation,
+    kept_fit,
+    labelled_sketch,
+    same_training,
+    settings_digest,
+    sketch_text,
+)
 
 SET_COLUMNS = (
     "set_id",
@@ -236,8 +247,11 @@ def cross_validation(
     ``training_digest`` of what was evaluated. ``previous`` (the table as the last build
     left it, :func:`liftlab.ml.reuse.own_table`) is returned as it is when its digest is
     this build's: the same labelled reps, settings and code give the same scores, so the
-    CV is not run again. With fewer than two labelled lifts nothing can be trained: the
-    result is empty (with its columns).
+    CV is not run again. Its rows are kept too, with this build's ``model_version`` and
+    ``labelled_change_share``, when the settings and code are the same and at most
+    ``reevaluate_share`` of the labelled sets changed (:func:`liftlab.ml.reuse.kept_evaluation`).
+    With fewer than two labelled lifts nothing can be trained: the result is empty (with
+    its columns).
     """
     features_df = labelled_features(features, config)
     try:
@@ -249,6 +263,17 @@ def cross_validation(
     digest = evaluation_digest(config, classes, labelled)
     if same_training(previous, digest):
         return previous
+    settings = settings_digest(config, classes)
+    sketch = labelled_sketch(labelled)
+    share = kept_evaluation(previous, settings, sketch, config.reevaluate_share)
+    if share is not None:
+        # few labelled sets changed: the scores stay, the chosen model is fitted again
+        chosen = str(previous["chosen_model"].dropna().iloc[0])
+        version = version_of(chosen, config, config.features_for(chosen), classes, labelled)
+        kept = previous.copy()
+        kept["model_version"] = pd.Series(version, index=kept.index, dtype="string")
+        kept["labelled_change_share"] = share
+        return kept
     evaluation = evaluate_models(features_df, config)
     chosen = evaluation.chosen
     version = version_of(chosen, config, config.features_for(chosen), classes, labelled)
@@ -263,6 +288,8 @@ def cross_validation(
         confusion=evaluation.confusion,
         config=config,
         training_digest=digest,
+        settings=settings,
+        sketch=sketch,
     )
 
 
@@ -286,6 +313,8 @@ def metrics_table(
     confusion: pd.DataFrame | None = None,
     config: ClassifierConfig | None = None,
     training_digest: str | None = None,
+    settings: str | None = None,
+    sketch: np.ndarray | None = None,
 ) -> pd.DataFrame:
     out = metrics.copy()
     out.insert(0, "metric_id", out["model"] + "|" + out["level"] + "|" + out["lifts"])
@@ -313,9 +342,13 @@ def metrics_table(
     out["confusion_json"] = pd.Series(cells, index=out.index, dtype="string")
     config_text = json.dumps(config.to_dict(), sort_keys=True) if config else None
     out["config_json"] = pd.Series([config_text] * len(out), index=out.index, dtype="string")
-    out["training_digest"] = pd.Series(
-        [training_digest] * len(out), index=out.index, dtype="string"
-    )
+    for name, value in (
+        ("training_digest", training_digest),
+        ("settings_digest", settings),
+        ("labelled_sets_sketch", None if sketch is None else sketch_text(sketch)),
+    ):
+        out[name] = pd.Series([value] * len(out), index=out.index, dtype="string")
+    out["labelled_change_share"] = 0.0 if training_digest else np.nan
     evaluated_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     out["evaluated_at"] = pd.Series(
         [evaluated_at] * len(out), index=out.index, dtype="datetime64[us]"

@@ -1,8 +1,8 @@
 """Cross-validated scores of every configured model (grouped by lifter, or by workout with
 fewer lifters than folds), the chosen model and its confusion counts
 (liftlab.ml.warehouse.cross_validation); fct_set_exercise_predictions fits the chosen one.
-Run again only when what it learns from, its settings or the training code change
-(liftlab.ml.reuse)."""
+Run again only when its settings or the training code change, or more than var
+classifier_reevaluate_share of the labelled sets (liftlab.ml.reuse)."""
 
 from liftlab.ml.reuse import own_table
 from liftlab.ml.warehouse import classifier_config, cross_validation
@@ -19,6 +19,7 @@ def model(dbt, session):
     cv_jobs = dbt.config.get("classifier_cv_jobs")
     seed = dbt.config.get("classifier_seed")
     cross_fit_folds = dbt.config.get("classifier_cross_fit_folds")
+    reevaluate_share = dbt.config.get("classifier_reevaluate_share")
     config = classifier_config(
         features=features,
         models=models,
@@ -29,6 +30,8 @@ def model(dbt, session):
         cv_jobs=cv_jobs,
         seed=seed,
         cross_fit_folds=cross_fit_folds,
+        reevaluate_share=reevaluate_share,
     )
-    # the last build's table: returned as it is when its training digest is this build's
+    # the last build's table: returned as it is when its training digest is this build's,
+    # kept with this build's model version when few labelled sets changed
     return cross_validation(dbt.ref("ml_rep_features"), config, own_table(session, dbt.this))

@@ -348,3 +348,60 @@ def test_training_runs_only_on_change(warehouse, monkeypatch):
     assert (metrics["training_digest"] == digest).all()
     assert evaluation_digest(replace(config, seed=config.seed + 1), classes, labelled) != digest
     assert evaluation_digest(config, classes, labelled.iloc[1:]) != digest
+
+
+def test_few_changed_labelled_sets_keep_the_evaluation_and_fit_again(warehouse, tmp_path):
+    """Labelled sets that changed by a small share (here 2 % left out, as an --append adds a
+    few) keep the cross-validation's rows, with the version of the chosen model fitted on
+    this build's labelled reps, which the fit then saves; more than
+    classifier_reevaluate_share, 0, or another setting cross-validates again."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    import liftlab.ml.warehouse as ml_warehouse
+    from liftlab.ml.artifact import version_of
+    from liftlab.ml.evaluation import training_sets
+
+    class Evaluated(Exception):
+        pass
+
+    def evaluated(*args, **kwargs):
+        raise Evaluated
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        metrics = con.sql("select * from ml_classifier_metrics").df()
+        config = ClassifierConfig.from_mapping(json.loads(metrics["config_json"].iloc[0]))
+        features = ml_warehouse.labelled_features(con.table("ml_rep_features"), config)
+        set_ids = np.sort(features["set_id"].unique())
+
+        def without(share: float) -> pd.DataFrame:
+            left_out = set_ids[: int(len(set_ids) * share)]
+            return features[~features["set_id"].isin(left_out)].reset_index(drop=True)
+
+        fewer = without(0.02)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(ml_warehouse, "evaluate_models", evaluated)
+            kept = ml_warehouse.cross_validation(fewer, config, metrics)
+            for changed in (
+                (without(0.3), config),
+                (fewer, replace(config, reevaluate_share=0.0)),
+                (fewer, replace(config, seed=config.seed + 1)),
+            ):
+                with pytest.raises(Evaluated):
+                    ml_warehouse.cross_validation(*changed, metrics)
+        scores = ["metric_id", "accuracy", "macro_f1", "n", "training_digest", "evaluated_at"]
+        pd.testing.assert_frame_equal(kept[scores], metrics[scores])
+        assert (metrics["labelled_change_share"] == 0).all()
+        assert kept["labelled_change_share"].between(0.005, 0.05).all()
+        chosen = metrics["chosen_model"].iloc[0]
+        labelled, _, classes = training_sets(fewer, config)
+        version = version_of(chosen, config, config.features_for(chosen), classes, labelled)
+        assert (kept["model_version"] == version).all()
+        assert version != metrics["model_version"].iloc[0]
+        # the fit of the kept evaluation saves the version it announces
+        labels = ml_warehouse.predictions(
+            con.table("int_sets_aggregated"), fewer, kept, tmp_path, config
+        )
+    assert (labels["model_version"] == version).all()
+    assert (tmp_path / version / "model.joblib").exists()

@@ -18,5 +18,7 @@ select
     metric_note,
     is_chosen,
     chosen_model,
-    model_version
+    model_version,
+    evaluated_at,
+    labelled_change_share
 from {{ ref('ml_classifier_metrics') }}
