@@ -75,10 +75,13 @@ create table if not exists main.{BUILD_LOG_TABLE} (
     quality_failed integer,
     liftlab_version varchar,
     duckdb_version varchar,
-    staging_fingerprint varchar
+    staging_fingerprint varchar,
+    build_fingerprint varchar
 );
--- a warehouse built before the column existed gets it (null: its --append restages)
+-- a warehouse built before a column existed gets it (null: its --append restages, and
+-- builds even when nothing is to be landed: liftlab.uptodate)
 alter table main.{BUILD_LOG_TABLE} add column if not exists staging_fingerprint varchar;
+alter table main.{BUILD_LOG_TABLE} add column if not exists build_fingerprint varchar;
 """
 
 
@@ -361,6 +364,26 @@ def carry_over(published: Path, target: Path) -> list[str]:
 
 def _sql_text(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def last_build_row(con, columns: tuple[str, ...]) -> dict | None:
+    """The named columns of the last build in ``build_log`` (by finished_at), None for a
+    column it does not have (a warehouse from before it); None without a build_log row."""
+    present = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = 'main' and table_name = ?",
+            [BUILD_LOG_TABLE],
+        ).fetchall()
+    }
+    if not present:
+        return None
+    select = ", ".join(c if c in present else f"null as {c}" for c in columns)
+    row = con.execute(
+        f"select {select} from main.{BUILD_LOG_TABLE} order by finished_at desc nulls last limit 1"
+    ).fetchone()
+    return dict(zip(columns, row, strict=True)) if row else None
 
 
 def write_build_log(path: Path, row: dict) -> None:

@@ -51,20 +51,7 @@ def restage_needed(previous: str | None, current: str) -> bool:
 def last_fingerprint(con) -> str | None:
     """The staging fingerprint of the last build recorded in ``build_log`` (None when there
     is no such table, column or row)."""
-    from liftlab.publish import BUILD_LOG_TABLE
+    from liftlab.publish import last_build_row
 
-    columns = {
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns"
-            " where table_schema = 'main' and table_name = ?",
-            [BUILD_LOG_TABLE],
-        ).fetchall()
-    }
-    if FINGERPRINT_COLUMN not in columns:
-        return None
-    row = con.execute(
-        f"select {FINGERPRINT_COLUMN} from main.{BUILD_LOG_TABLE}"
-        " order by finished_at desc nulls last limit 1"
-    ).fetchone()
-    return row[0] if row else None
+    row = last_build_row(con, (FINGERPRINT_COLUMN,))
+    return row[FINGERPRINT_COLUMN] if row else None

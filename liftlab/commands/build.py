@@ -99,14 +99,26 @@ def build(
     step passed. ``ground_truth``: the generator's truth file of ``data``, for ARI (var
     ``clustering_ground_truth``). Raises NothingToBuild, WarehouseBusy, FileNotFoundError,
     DbtFailed or liftlab.quality.QualityFailed (a DbtFailed); the published file is then
-    unchanged."""
-    from liftlab import publish
+    unchanged. An ``--append`` with nothing to land and the fingerprint of the last build
+    (liftlab.uptodate) leaves the published file as it is."""
+    from liftlab import publish, uptodate
+    from liftlab.warehouse import project_dir
 
     check_default_salt(data, strict=strict)
     warehouse = Path(warehouse).resolve()
     files = publish.check_inputs(data)
     if ground_truth and not Path(ground_truth).is_file():
         raise FileNotFoundError(f"no ground-truth file {ground_truth}")
+    dbt_vars = build_vars(warehouse, ground_truth)
+    fingerprint = uptodate.build_fingerprint(project_dir(), dbt_vars, skip_quality=skip_quality)
+    last = uptodate.up_to_date(warehouse, data, fingerprint) if append else None
+    if last is not None:
+        print(
+            f"nothing to build: every input file is landed with the same content, and the"
+            f" project, liftlab, the packages, the settings and the salt are those of build"
+            f" {last}; {warehouse} is up to date"
+        )
+        return
     session = publish.BuildSession(warehouse, append=append, discard_failed=discard_failed)
     with session:
         _land_build_check_publish(
@@ -115,7 +127,8 @@ def build(
             files,
             quiet=quiet,
             skip_quality=skip_quality,
-            dbt_vars=build_vars(warehouse, ground_truth),
+            dbt_vars=dbt_vars,
+            build_fingerprint=fingerprint,
         )
     print(f"published build {session.build_id} to {warehouse}")
 
@@ -135,9 +148,16 @@ def build_vars(warehouse: Path, ground_truth: str | Path | None) -> dict[str, st
 
 
 def _land_build_check_publish(
-    session, data: str, files, *, quiet: bool, skip_quality: bool, dbt_vars: dict[str, str]
+    session,
+    data: str,
+    files,
+    *,
+    quiet: bool,
+    skip_quality: bool,
+    dbt_vars: dict[str, str],
+    build_fingerprint: str,
 ):
-    from liftlab import publish, restage
+    from liftlab import publish, restage, uptodate
     from liftlab.landing import land
     from liftlab.warehouse import project_dir
 
@@ -178,4 +198,10 @@ def _land_build_check_publish(
         project=project_dir(),
         report=report,
     )
-    session.publish({**row, restage.FINGERPRINT_COLUMN: fingerprint})
+    session.publish(
+        {
+            **row,
+            restage.FINGERPRINT_COLUMN: fingerprint,
+            uptodate.FINGERPRINT_COLUMN: build_fingerprint,
+        }
+    )

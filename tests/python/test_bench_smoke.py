@@ -41,6 +41,10 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
     assert "## Append of a daily file of 1% of the sets (wall seconds)" in report
     assert result["stages"]["append_dbt_build"]["wall_s"] > 0
     assert {"staging", "intermediate", "tests"} <= set(result["append_groups_s"])
+    # the second `liftlab build --append` of the unchanged files built nothing
+    assert result["stages"]["uptodate_build"]["wall_s"] > 0
+    assert "nothing to build" in (tmp_path / "work" / "log_1500.txt").read_text()
+    assert "`liftlab build --append`, nothing changed |" in report
     assert 0.0 <= result["baseline_stages_s"]["knn_accuracy"] <= 1.0
     assert (out / "docs" / "bench" / "scaling.svg").read_text().startswith("<svg")
 
