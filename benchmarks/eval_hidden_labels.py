@@ -100,12 +100,13 @@ def compare(resolved: pd.DataFrame, reference: pd.DataFrame, blanked: list[str])
 
 def build(data: Path, warehouse: Path, dbt_vars: str | None) -> None:
     from liftlab.landing import land
-    from liftlab.warehouse import connect, run_dbt
+    from liftlab.warehouse import BUILD_ARGUMENTS, connect, run_dbt
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with connect(warehouse) as con:
         land(str(data), con, replace_all=True)
-    run_dbt(["build", *(["--vars", dbt_vars] if dbt_vars else [])], warehouse, quiet=True)
+    arguments = [*BUILD_ARGUMENTS, *(["--vars", dbt_vars] if dbt_vars else [])]
+    run_dbt(arguments, warehouse, quiet=True)
 
 
 def read(warehouse: Path, sql: str) -> pd.DataFrame:

@@ -65,6 +65,12 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+# `dbt build` as liftlab runs it: every model and data test, without the unit tests, which
+# check the SQL's rules on static inputs (dbt's advice: run them in development and CI, not
+# on every production build; the test suite runs them, tests/python/test_warehouse_sample.py)
+BUILD_ARGUMENTS = ("build", "--exclude-resource-type", "unit_test")
+
+
 def run_dbt(
     arguments: Sequence[str],
     warehouse: Path,

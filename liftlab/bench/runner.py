@@ -17,7 +17,7 @@ from pathlib import Path
 from liftlab import environment
 from liftlab.bench.measure import Measurement, machine_description, measure_command
 from liftlab.bench.plot import scaling_svg
-from liftlab.warehouse import dbt_executable, project_dir
+from liftlab.warehouse import BUILD_ARGUMENTS, dbt_executable, project_dir
 
 REPS_PER_SET = 1.61  # the generator's default mix (about 205,600 reps in 128,000 sets)
 SETS_PER_LIFTER = 256
@@ -134,7 +134,9 @@ def run_scale(
     land = [python, "-m", "liftlab.bench.stage", "land", str(data), str(warehouse)]
     result.stages["land"] = _checked(measure_command(land, env=env, log=log), "land")
     project = project_dir()
-    dbt = [dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    # `dbt build` as `liftlab build` runs it (without the unit tests: BUILD_ARGUMENTS)
+    dbt = [dbt_executable(), *BUILD_ARGUMENTS, "--project-dir", str(project)]
+    dbt += ["--profiles-dir", str(project)]
     dbt += ["--target-path", str(target_path)]
     result.stages["dbt_build"] = _checked(
         measure_command(dbt, env=env, cwd=project, log=log), "dbt build"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from liftlab.privacy import DefaultSaltRefused, check_default_salt
-from liftlab.warehouse import DbtFailed, connect, run_dbt, warehouse_path
+from liftlab.warehouse import BUILD_ARGUMENTS, DbtFailed, connect, run_dbt, warehouse_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -179,7 +179,7 @@ def _land_build_check_publish(
             " (or it recorded none): every landed file is staged again"
         )
     dbt_vars = {**dbt_vars, restage.RESTAGE_VAR: restage_all}
-    run_dbt(["build"], session.path, quiet=quiet, dbt_vars=dbt_vars)
+    run_dbt(list(BUILD_ARGUMENTS), session.path, quiet=quiet, dbt_vars=dbt_vars)
     publish.abort_point("dbt")
     report = None
     if not skip_quality:

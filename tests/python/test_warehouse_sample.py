@@ -209,3 +209,33 @@ def test_landing_freshness_warns_and_never_fails(sample_warehouse, tmp_path):
         (result,) = json.loads((target / "sources.json").read_text())["results"]
         statuses.append(result["status"])
     assert statuses == ["pass", "warn"]
+
+
+def test_the_dbt_unit_tests_run_here_not_in_liftlab_build(sample_warehouse, tmp_path):
+    """`liftlab build` leaves the dbt unit tests out (static inputs: dbt recommends them in
+    development and CI, not in production runs); the test suite runs every one of them."""
+    import json
+    import os
+    import shutil
+    from pathlib import Path
+
+    import yaml
+
+    from liftlab.warehouse import BUILD_ARGUMENTS, run_dbt
+
+    assert BUILD_ARGUMENTS == ("build", "--exclude-resource-type", "unit_test")
+    defined = sum(
+        len((yaml.safe_load(path.read_text()) or {}).get("unit_tests") or [])
+        for folder in ("models", "python_models")
+        for path in (REPO / folder).rglob("*.yml")
+    )
+    warehouse = tmp_path / "unit.duckdb"  # dbt opens it to write: a copy of its own
+    shutil.copy(sample_warehouse, warehouse)
+    run_dbt(["test", "--select", "test_type:unit"], warehouse, quiet=True)
+    target = Path(os.environ.get("DBT_TARGET_PATH", REPO / "target"))
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    unit = [r["status"] for r in results if r["unique_id"].startswith("unit_test.")]
+    assert defined >= 18
+    assert unit == ["pass"] * defined
+    # nothing else ran but the project's on-run-start hook
+    assert all(r["unique_id"].startswith(("unit_test.", "operation.")) for r in results)
