@@ -423,9 +423,10 @@ def _append_lines(results: list[ScaleResult]) -> list[str]:
         "",
         "Landed on top of the built warehouse, then `dbt build`: the staging models parse the",
         "new file only (incremental by landed file, `macros/incremental_files.sql`); the",
-        "intermediate models, marts and tests read everything, and the classifier fits the",
-        "chosen model again on the changed labelled sets; it keeps its cross-validation while",
-        "at most var classifier_reevaluate_share of them changed (`liftlab/ml/reuse.py`).",
+        "intermediate models, marts and tests read everything, and the classifier",
+        "cross-validates and fits again on the changed labelled sets (var",
+        "classifier_reevaluate_share, default 0, would keep the cross-validation for a small",
+        "change: `liftlab/ml/reuse.py`).",
         "",
         "| reps | land | dbt build | total | dbt: staging | full build's staging | "
         "slowest layers |",

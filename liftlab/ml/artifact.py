@@ -68,7 +68,7 @@ def digest_of(
     h = hashlib.sha256()
     payload = {
         "model": model_name,
-        "config": config.to_dict(),
+        "config": config.result_settings(),
         "features": list(feature_columns),
         "classes": list(classes),
         "sklearn": sklearn.__version__,

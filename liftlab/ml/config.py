@@ -69,6 +69,10 @@ def parse_model_name(name: str) -> tuple[str, str]:
     )
 
 
+# settings that decide whether an earlier result is kept, not what a result is
+REUSE_SETTINGS: tuple[str, ...] = ("reevaluate_share",)
+
+
 @dataclass
 class ClassifierConfig:
     """Everything configurable (dbt vars of the classifier models map onto these fields)."""
@@ -94,7 +98,8 @@ class ClassifierConfig:
     # Keep the last cross-validation (the side-by-side scores and the model chosen from
     # them) while at most this share of the labelled sets changed since it ran (an
     # --append of a daily file); the chosen model is still fitted on this build's labelled
-    # reps. 0 cross-validates whenever they change (liftlab.ml.reuse.kept_evaluation).
+    # reps. 0 (the default) cross-validates whenever they change, so that an --append
+    # gives the marts of a full rebuild (liftlab.ml.reuse.kept_evaluation).
     reevaluate_share: float = project_vars.default("classifier_reevaluate_share")
     # Folds of the cross-fit that predicts the labelled sets out of fold (all of them).
     cross_fit_folds: int = project_vars.default("classifier_cross_fit_folds")
@@ -176,6 +181,11 @@ class ClassifierConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def result_settings(self) -> dict:
+        """The settings a score or a fitted model depends on: all but REUSE_SETTINGS (which
+        decide whether an earlier result is kept, not what it is), for the digests."""
+        return {k: v for k, v in self.to_dict().items() if k not in REUSE_SETTINGS}
 
     def features_for(self, model_name: str) -> list[str]:
         _, feature_set = parse_model_name(model_name)

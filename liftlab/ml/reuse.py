@@ -59,7 +59,7 @@ def settings_digest(config: ClassifierConfig, classes: list[str]) -> str:
     features, the settings, the classes, the libraries and the training code."""
     payload = {
         "code": training_code_digest(),
-        "config": config.to_dict(),
+        "config": config.result_settings(),
         "features": config.model_features(),
         "classes": list(classes),
         "sklearn": sklearn.__version__,

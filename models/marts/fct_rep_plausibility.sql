@@ -3,8 +3,15 @@
     plausible for their lift, by reason, and whether that share stays within the
     warehouse's threshold (var max_implausible_rep_share). A few glitched reps are device
     noise (kept, flagged, left out of aggregates); a file above the threshold means the
-    decoding, or the file, is wrong, and the quality checkpoint fails on it.
+    decoding, or the file, is wrong, and the quality checkpoint fails on it. "Above" is
+    beyond chance: the Wilson score lower bound of the share (one-sided, z = var
+    implausible_share_confidence_z) is above the threshold, so that a small daily file
+    with the few glitches a device makes (6 of 81 usable reps in the last 5 % of the real
+    2017-2018 export) does not fail the build, while a wrong decoding, which flags most
+    reps, does at any size.
 #}
+
+{%- set z = var('implausible_share_confidence_z') ~ '::double' %}
 
 {%- set implausible_reasons = [
     'velocity_implausible',
@@ -60,6 +67,40 @@ per_file as (
 
 ),
 
+shares as (
+
+    select
+        *,
+        coalesce(rep_count_implausible / nullif(rep_count_usable, 0), 0.0)
+            as implausible_rep_share
+    from per_file
+
+),
+
+bounds as (
+
+    select
+        *,
+        -- Wilson score interval's lower end (0 without usable reps)
+        case
+            when rep_count_usable = 0 then 0.0
+            else greatest(
+                    (
+                        implausible_rep_share
+                        + {{ z }} * {{ z }} / (2 * rep_count_usable)
+                        - {{ z }} * sqrt(
+                            implausible_rep_share * (1 - implausible_rep_share)
+                            / rep_count_usable
+                            + {{ z }} * {{ z }} / (4 * rep_count_usable * rep_count_usable)
+                        )
+                    ) / (1 + {{ z }} * {{ z }} / rep_count_usable),
+                    0.0
+                )
+        end as implausible_rep_share_lower_bound
+    from shares
+
+),
+
 final as (
 
     select
@@ -72,12 +113,12 @@ final as (
         {% for reason in implausible_reasons -%}
             rep_count_{{ reason }},
         {% endfor -%}
-        coalesce(rep_count_implausible / nullif(rep_count_usable, 0), 0.0)
-            as implausible_rep_share,
+        implausible_rep_share,
+        implausible_rep_share_lower_bound,
         {{ var('max_implausible_rep_share') }}::double as max_implausible_rep_share,
-        coalesce(rep_count_implausible / nullif(rep_count_usable, 0), 0.0)
+        implausible_rep_share_lower_bound
         <= {{ var('max_implausible_rep_share') }}::double as is_within_threshold
-    from per_file
+    from bounds
 
 )
 

@@ -371,7 +371,9 @@ def test_few_changed_labelled_sets_keep_the_evaluation_and_fit_again(warehouse, 
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         metrics = con.sql("select * from ml_classifier_metrics").df()
-        config = ClassifierConfig.from_mapping(json.loads(metrics["config_json"].iloc[0]))
+        built = ClassifierConfig.from_mapping(json.loads(metrics["config_json"].iloc[0]))
+        assert built.reevaluate_share == 0  # the default: an append is a full rebuild's
+        config = replace(built, reevaluate_share=0.1)  # not a setting the results depend on
         features = ml_warehouse.labelled_features(con.table("ml_rep_features"), config)
         set_ids = np.sort(features["set_id"].unique())
 
