@@ -95,6 +95,18 @@ def build_warehouse(data: str | Path, warehouse: Path, *, append: bool = False) 
     return warehouse
 
 
+def copy_of_project(folder: Path, names) -> Path:
+    """The files and folders ``names`` of the dbt project copied into ``folder`` (what a
+    fingerprint reads), ``folder`` returned."""
+    for name in names:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name)
+        elif source.is_file():
+            shutil.copy(source, folder / name)
+    return folder
+
+
 def query(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql(sql).fetchall()

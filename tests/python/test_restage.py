@@ -3,12 +3,11 @@ the staging code, the project's vars and the salt, and the last build's record o
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO
+from conftest import copy_of_project
 
 from liftlab.publish import BUILD_LOG_DDL, BUILD_LOG_TABLE
 from liftlab.restage import (
@@ -22,13 +21,7 @@ from liftlab.restage import (
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     """A copy of what the fingerprint reads from the dbt project."""
-    for name in STAGING_INPUTS:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        else:
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
+    return copy_of_project(tmp_path, STAGING_INPUTS)
 
 
 def test_the_fingerprint_follows_the_staging_code_the_vars_and_the_salt(project):

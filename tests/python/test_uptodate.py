@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO
+from conftest import copy_of_project
 
 from liftlab.cli import main
 from liftlab.commands.build import build
@@ -30,13 +30,7 @@ def export(tmp_path_factory) -> Path:
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     """A copy of what the fingerprint reads from the dbt project."""
-    for name in PROJECT_INPUTS:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        elif source.is_file():
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
+    return copy_of_project(tmp_path, PROJECT_INPUTS)
 
 
 def test_the_fingerprint_follows_the_project_the_vars_their_files_and_the_salt(project, tmp_path):
