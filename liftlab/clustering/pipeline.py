@@ -143,7 +143,10 @@ def fit_lift(feats: pd.DataFrame, cfg: dict[str, Any], lift: str) -> LiftFit:
     )
     n_comp = min(3, x_train.shape[1], len(x_train))
     comps = np.full((len(rows), 3), np.nan)
-    if n_comp >= 1:
+    if len(x_train) == 1:
+        # one lifter (a personal export): the lone point is the centre, no variance to explain
+        comps[usable, 0] = 0.0
+    elif n_comp >= 1:
         pca = PCA(n_components=n_comp, random_state=seed).fit(x_train)
         comps[usable, :n_comp] = pca.transform(x[usable])
         fit.pca_variance = [float(v) for v in pca.explained_variance_ratio_]

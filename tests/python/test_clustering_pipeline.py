@@ -292,3 +292,13 @@ def test_fit_table_round_trip_rebuilds_the_fit(data, extra):
     runs = scores.evaluate(fits, cfg, run_id="r", run_at=at).drop(columns="fit_seconds")
     again = scores.evaluate(rebuilt, cfg, run_id="r", run_at=at).drop(columns="fit_seconds")
     pd.testing.assert_frame_equal(runs, again)
+
+
+def test_one_lifter_fits_without_a_degenerate_pca(data, recwarn):
+    sets, _ = data
+    one = sets[sets["lifter_id"] == sets["lifter_id"].iloc[0]]
+    _feats, fits = pipeline.fit_sets(one, BLOB_CONFIG)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    for fit in fits.values():
+        assert fit.pca_components[fit.usable, 0].tolist() == [0.0] * int(fit.usable.sum())
+        assert np.isnan(fit.pca_variance).all() and len(fit.pca_variance) == 3
