@@ -10,7 +10,8 @@
     - set context: the set's plausible reps, its velocity loss, the rep's position (1..n)
       and position as a share of the set (0 for a one-rep set);
     - lifter context without the label: the lifter's medians of mean velocity and ROM over
-      all their reps here, of load over their sets, and the rep's ratios to them.
+      all their reps here, of load over their sets, and the rep's ratios to them; the rep's
+      ROM over the lifter's 90th percentile of ROM (their longest lifts: a size-free scale).
     Medians are pandas' (the middle value, or the mean of the two middle ones), so the
     numbers are those the Python path gave. -#}
 {% macro rep_features_sql(reps, sets) %}
@@ -78,7 +79,8 @@ lifter_rep_values as (
         lifter_key,
         list_sort(list(mean_velocity_m_s) filter (where mean_velocity_m_s is not null))
             as mean_velocities,
-        list_sort(list(rom_mm) filter (where rom_mm is not null)) as roms
+        list_sort(list(rom_mm) filter (where rom_mm is not null)) as roms,
+        quantile_cont(rom_mm, 0.9) as lifter_rom_p90_mm
     from joined
     group by lifter_key
 ),
@@ -106,7 +108,8 @@ lifter_medians as (
         {{ sorted_list_median('lifter_rep_values.mean_velocities') }}
             as lifter_mean_velocity_m_s,
         {{ sorted_list_median('lifter_rep_values.roms') }} as lifter_rom_mm,
-        {{ sorted_list_median('lifter_load_values.loads') }} as lifter_load_kg
+        {{ sorted_list_median('lifter_load_values.loads') }} as lifter_load_kg,
+        lifter_rep_values.lifter_rom_p90_mm
     from lifter_rep_values
     left join lifter_load_values on lifter_rep_values.lifter_key = lifter_load_values.lifter_key
 ),
@@ -140,7 +143,8 @@ final as (
         {{ finite_double('joined.mean_velocity_m_s / lifter_medians.lifter_mean_velocity_m_s') }}
             as rel_mean_velocity,
         {{ finite_double('joined.rom_mm / lifter_medians.lifter_rom_mm') }} as rel_rom,
-        {{ finite_double('joined.load_kg / lifter_medians.lifter_load_kg') }} as rel_load
+        {{ finite_double('joined.load_kg / lifter_medians.lifter_load_kg') }} as rel_load,
+        {{ finite_double('joined.rom_mm / lifter_medians.lifter_rom_p90_mm') }} as rel_rom_p90
     from joined
     left join lifter_medians on joined.lifter_key = lifter_medians.lifter_key
 )

@@ -13,8 +13,9 @@ outside dbt and for DataFrames, :func:`build_rep_features`):
   flagged as an outlier (``is_load_outlier``) is treated as missing.
 * set context: plausible rep count, velocity loss, the rep's position in the set.
 * lifter context without the label: the lifter's medians of mean velocity, ROM and load over
-  *all* their usable reps and sets, whatever the lift, and the rep's ratios to them. They use
-  no lift label, typed or true, so they cannot leak it.
+  *all* their usable reps and sets, whatever the lift, and the rep's ratios to them, and the
+  rep's ROM over the lifter's 90th percentile of ROM. They use no lift label, typed or true,
+  so they cannot leak it.
 
 What SQL cannot do is here: the trace shape, from ``bulk_tick_intervals_us`` (time between
 successive encoder ticks; every tick is the same distance of string, so the reciprocal is
@@ -72,6 +73,7 @@ LIFTER_FEATURES: tuple[str, ...] = (
     "rel_mean_velocity",
     "rel_rom",
     "rel_load",
+    "rel_rom_p90",
 )
 
 ALL_FEATURES: tuple[str, ...] = STUDY_FEATURES + TRACE_FEATURES + SET_FEATURES + LIFTER_FEATURES
@@ -100,9 +102,9 @@ DEFAULT_FEATURES: tuple[str, ...] = tuple(
 # set, the study's population 1.65) or load features. Trained on generated data only
 # (generator 2.2, 3 seeds x 5k / 20k sets, within-lifter smoothing with workout links and
 # the tie rule, docs/bench/transfer.md) it labelled at least 97.3 % of every typed set of the
-# real 2017-2018 export (DEFAULT_FEATURES: 90.3 %) and 100 % of the sample's (the same):
-# steadier across training draws. Not the default: with the warehouse's own labels
-# DEFAULT_FEATURES score higher.
+# real 2017-2018 export and 100 % of the sample's. Not the default: DEFAULT_FEATURES, since
+# they carry rel_rom_p90 (ROM on the scale of the lifter's longest lifts), transfer as well
+# (97.8 % / 100 %; 90.3 % before it) and score higher with the warehouse's own labels.
 TRANSFER_FEATURES: tuple[str, ...] = (
     "mean_velocity_m_s",
     "rom_mm",

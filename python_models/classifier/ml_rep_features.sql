@@ -43,7 +43,8 @@ final as (
         rep_features.lifter_load_kg,
         rep_features.rel_mean_velocity,
         rep_features.rel_rom,
-        rep_features.rel_load
+        rep_features.rel_load,
+        rep_features.rel_rom_p90
     from rep_features
     left join trace_features on rep_features.rep_id = trace_features.rep_id
 )
