@@ -2,11 +2,13 @@
 
 Usage: .venv/bin/python benchmarks/eval_transfer.py [--seeds 1,2,3] [--sizes 5000,20000]
        [--real FILE ...] [--out docs/bench/transfer.md]
+       [--features default,transfer,no_shifted_traces]
 
 For every seed x training size, ``liftlab generate`` writes an export, which is landed and
 built up to the intermediate models; the default classifier is fitted on its labelled sets
-and predicts every set of each real export with the labels hidden, scored against the
-typed lift family (:mod:`liftlab.ml.transfer`). Prints and writes the accuracy table, the
+with each named feature set (liftlab.ml.features.NAMED_FEATURE_SETS) and predicts every set
+of each real export with the labels hidden, scored against the typed lift family
+(:mod:`liftlab.ml.transfer`). Prints and writes the accuracy table, the
 minimum per export, the per-lift confusion of the worst run and the realism distances.
 """
 
@@ -29,7 +31,7 @@ from liftlab.ml.classifier import (
     summarise_set_probabilities,
     train_and_evaluate,
 )
-from liftlab.ml.features import DEFAULT_FEATURES, TRANSFER_FEATURES
+from liftlab.ml.features import NAMED_FEATURE_SETS
 from liftlab.ml.transfer import (
     export_features,
     hide_labels,
@@ -44,7 +46,7 @@ REAL_DIR = REPO / ".." / "shared" / "data" / "openbarbell"
 REAL = ("app_history_2017_2018.json", "app_history_sample.json")
 KEY = ("features", "seed", "train_sets", "export")
 SETS_PER_LIFTER = 20  # more lifters, more varied training data (5k sets: 83 -> 87 %)
-FEATURE_SETS = {"default": DEFAULT_FEATURES, "transfer": TRANSFER_FEATURES}
+FEATURE_SETS = NAMED_FEATURE_SETS
 
 
 def generate(out: Path, sets: int, seed: int) -> None:
@@ -69,7 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="5000,20000")
     parser.add_argument("--real", nargs="*", default=[str(REAL_DIR / name) for name in REAL])
     parser.add_argument("--out", default=str(REPO / "docs" / "bench" / "transfer.md"))
+    parser.add_argument(
+        "--features",
+        default="default,transfer,no_shifted_traces",
+        help=f"feature sets to train, comma-separated, of {', '.join(FEATURE_SETS)}",
+    )
     args = parser.parse_args(argv)
+    feature_sets = {name: FEATURE_SETS[name] for name in args.features.split(",")}
     seeds = [int(s) for s in args.seeds.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
@@ -88,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                 out = Path(tmp) / f"gen_{seed}_{size}.jsonl.gz"
                 generate(out, size, seed)
                 features, sets = export_features(out)
-                for feature_set, columns in FEATURE_SETS.items():
+                for feature_set, columns in feature_sets.items():
                     config = ClassifierConfig(features=list(columns))
                     result = train_and_evaluate(features, config, evaluate=False)
                     for name, (hidden, hidden_sets, families, _) in real.items():
@@ -106,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
                         rows[-1]["n_predicted"] = score.n_predicted
                         rows[-1]["accuracy_unsmoothed"] = score_sets(raw, families).accuracy
                         confusions[key] = score.confusion
-                    print(f"seed {seed} size {size} {feature_set}: {rows[-2:]}", flush=True)
+                    print(
+                        f"seed {seed} size {size} {feature_set}: {rows[-len(real) :]}", flush=True
+                    )
                 if seed == seeds[0] and size == max(sizes):
                     truth = pd.read_parquet(
                         out.with_name(out.name.replace(".jsonl.gz", ".truth_sets.parquet")),
@@ -120,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     minimum = table.groupby(["features", "export"], as_index=False)[
         ["accuracy", "accuracy_predicted", "accuracy_unsmoothed"]
     ].min()
-    worst = table.loc[table.loc[table["features"] == "transfer", "accuracy"].idxmin()]
+    worst_set = "transfer" if "transfer" in feature_sets else next(iter(feature_sets))
+    worst = table.loc[table.loc[table["features"] == worst_set, "accuracy"].idxmin()]
     worst_key = tuple(worst[k] for k in KEY)
     real_table = pd.concat(realism_frames)[
         [
@@ -141,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         [
             "# Transfer: trained on generated data only, scored on real exports",
             f"{dt.date.today()}, `{command}`, model {result.model_name}, {elapsed:.0f} s. "
-            "Features: `default` = DEFAULT_FEATURES, `transfer` = TRANSFER_FEATURES "
-            "(liftlab/ml/features.py).",
+            "Features: `default` = DEFAULT_FEATURES (every feature), `transfer` = "
+            "TRANSFER_FEATURES, `no_shifted_traces` = NO_SHIFTED_TRACE_FEATURES (the default "
+            "before, without five trace features; liftlab/ml/features.py).",
             "## Set-level accuracy (labels hidden, scored against the typed lift family)",
             "accuracy: over every set with a typed lift (a set left without a prediction "
             "counts as wrong); accuracy_predicted: over those with a prediction; both after "
@@ -154,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             markdown(table),
             "## Minimum per export",
             markdown(minimum),
-            f"## Confusion of the worst transfer-feature run (seed {worst.seed}, "
+            f"## Confusion of the worst {worst_set}-feature run (seed {worst.seed}, "
             f"{worst.train_sets} sets, {worst.export})",
             "```\n" + confusions[worst_key].to_string() + "\n```",
             f"## Realism (generated seed {seeds[0]}, {max(sizes)} sets, vs each real export)",

@@ -166,7 +166,9 @@ def test_build_rep_features_is_order_independent(frames):
 
 def test_validate_features_lists_valid_names():
     assert validate_features(None) == list(DEFAULT_FEATURES)
-    assert set(DEFAULT_FEATURES) < set(ALL_FEATURES)
+    assert DEFAULT_FEATURES == ALL_FEATURES
+    former = validate_features("no_shifted_traces")
+    assert "trace_speed_skew" not in former and set(former) < set(ALL_FEATURES)
     assert validate_features("rom_mm, load_kg") == ["rom_mm", "load_kg"]
     assert validate_features("transfer") == list(TRANSFER_FEATURES)
     assert "load_kg" not in validate_features("transfer")
